@@ -1,0 +1,61 @@
+"""Compiled, cached JSONPath expressions (jsonpath-ng's extended syntax).
+
+Parsing costs about a millisecond and finding about 50 µs, so every expression is compiled once per
+process. ``$`` (or an empty path) means the whole document.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from jsonpath_ng import JSONPath
+from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
+from jsonpath_ng.ext import parse as _parse
+
+from flowdesk.model.errors import UserError
+
+
+class InvalidJsonPathError(UserError):
+    """A JSONPath expression does not parse."""
+
+
+@lru_cache(maxsize=1024)
+def compile_path(expression: str) -> JSONPath:
+    """Compile ``expression`` once.
+
+    Raises:
+        InvalidJsonPathError: the expression is not valid JSONPath; the message quotes it.
+    """
+    try:
+        return _parse(expression)
+    except (JsonPathLexerError, JsonPathParserError, Exception) as exc:  # jsonpath-ng raises bare Exception too
+        raise InvalidJsonPathError(f"invalid JSONPath {expression!r}: {exc}") from exc
+
+
+def find_all(expression: str | None, document: Any) -> list[Any]:
+    """Every value matched by ``expression`` in ``document`` (``[]`` when nothing matches)."""
+    if not expression or expression == "$":
+        return [document]
+    return [match.value for match in compile_path(expression).find(document)]
+
+
+def find_first(expression: str | None, document: Any, default: Any = None) -> Any:
+    """The first value matched, or ``default``."""
+    found = find_all(expression, document)
+    return found[0] if found else default
+
+
+def extract_records(expression: str | None, document: Any) -> list[Any]:
+    """The records of a page: the list at ``expression`` flattened, or the single object found.
+
+    ``$.data`` on ``{"data": [a, b]}`` gives ``[a, b]``; ``$`` on ``[a, b]`` gives ``[a, b]``;
+    ``$`` on an object gives ``[object]``; no match gives ``[]``.
+    """
+    found = find_all(expression, document)
+    if len(found) == 1:
+        only = found[0]
+        if isinstance(only, list):
+            return only
+        return [] if only is None else [only]
+    return found
