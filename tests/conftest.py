@@ -47,3 +47,51 @@ def data_dir(tmp_path):  # type: ignore[no-untyped-def]
     path = tmp_path / "data"
     path.mkdir()
     return path
+
+
+class ServerThread:
+    """A demo API server on 127.0.0.1 running on its own loop in a thread (real sockets)."""
+
+    def __init__(self, **config: object) -> None:
+        import asyncio
+        import threading
+
+        from flowdesk.demo import DemoConfig, DemoServer
+
+        self._loop = asyncio.new_event_loop()
+        self._server = DemoServer(DemoConfig(**config))  # type: ignore[arg-type]
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self.base_url: str = asyncio.run_coroutine_threadsafe(self._server.start(), self._loop).result(30)
+        self.config = self._server.config if hasattr(self._server, "config") else None
+
+    def stop(self) -> None:
+        import asyncio
+
+        asyncio.run_coroutine_threadsafe(self._server.stop(), self._loop).result(30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(30)
+        self._loop.close()
+
+
+@pytest.fixture()
+def demo_server() -> Iterator[ServerThread]:
+    """The bundled demo API, fresh for each test."""
+    server = ServerThread()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def demo_server_factory() -> Iterator[object]:
+    """Start demo servers with a given configuration (error rate, token lifetime …)."""
+    started: list[ServerThread] = []
+
+    def start(**config: object) -> ServerThread:
+        server = ServerThread(**config)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

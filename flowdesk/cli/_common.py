@@ -1,0 +1,48 @@
+"""What every command needs: opening the workspace named on the command line, and parsing k=v values."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Iterable
+
+from flowdesk.model.errors import UserError
+from flowdesk.workspace import Workspace
+
+
+def master_password() -> str | None:
+    """``FLOWDESK_MASTER_PASSWORD``, else a prompt when a person is at the terminal."""
+    value = os.environ.get("FLOWDESK_MASTER_PASSWORD")
+    if value:
+        return value
+    if sys.stdin.isatty() and sys.stderr.isatty():
+        return getpass.getpass("Master password for the flowdesk vault: ")
+    return None
+
+
+def open_workspace(args: argparse.Namespace) -> Workspace:
+    """The workspace chosen by ``--data-dir`` / ``--workspace`` / ``--user``."""
+    return Workspace.open(
+        args.data_dir,
+        args.workspace or "Default",
+        user=args.user,
+        master_password=master_password,
+    )
+
+
+def key_values(pairs: Iterable[str] | None, what: str, sep: str = "=") -> dict[str, str]:
+    """``["a=1", "b=2"]`` → ``{"a": "1", "b": "2"}``.
+
+    Raises:
+        UserError: a pair without the separator, naming the option and the value.
+    """
+    out: dict[str, str] = {}
+    for pair in pairs or ():
+        name, found, value = pair.partition(sep)
+        if not found or not name.strip():
+            shown = "'Name: value'" if sep == ":" else "name=value"
+            raise UserError(f"{what} {pair!r} is not of the form {shown}")
+        out[name.strip()] = value.strip() if sep == ":" else value
+    return out

@@ -1,0 +1,83 @@
+"""Argument parsing and dispatch; each command group lives in its own module."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from flowdesk import __version__
+from flowdesk.model.errors import FlowdeskError, OperationalError, UserError
+
+Handler = Callable[[argparse.Namespace], int]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with exit status 2 and the usage of the sub-command that was wrong."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command tree (also used to print help)."""
+    from flowdesk.cli import _connections, _demo, _gui
+
+    parser = _Parser(
+        prog="flowdesk",
+        description="Work with web APIs: connections, entities, calls and flows. Without a command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"flowdesk {__version__}")
+    parser.add_argument("--data-dir", type=Path, default=None, help="where the store lives (env FLOWDESK_DATA_DIR)")
+    parser.add_argument("--workspace", default=None, help="workspace name (default: Default; created on first use)")
+    parser.add_argument("--user", default=None, help="acting user for roles and audit (default: the OS login)")
+    parser.set_defaults(handler=_gui.run_gui)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
+    for module in (_gui, _connections, _demo):
+        module.register(commands)
+    _register_optional(commands)
+    return parser
+
+
+def _register_optional(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """Command groups of later layers register themselves when their module exists."""
+    import importlib
+
+    for name in ("_flows", "_admin"):
+        try:
+            module = importlib.import_module(f"flowdesk.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"flowdesk.cli.{name}":
+                raise
+            continue
+        module.register(commands)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``flowdesk`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.data_dir is None and os.environ.get("FLOWDESK_DATA_DIR"):
+        args.data_dir = Path(os.environ["FLOWDESK_DATA_DIR"])
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except UserError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_BAD_INPUT
+    except OperationalError as exc:
+        sys.stderr.write(f"failed: {exc}\n")
+        return EXIT_FAILED
+    except FlowdeskError as exc:
+        sys.stderr.write(f"failed: {exc}\n")
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130

@@ -1,0 +1,45 @@
+"""Qt tests on a qasync loop.
+
+Widgets start coroutines on the qasync loop; a test drives the widgets with ``qtbot`` and waits for their
+work with ``run(qloop, until=lambda: …)``, which spins the loop (and so Qt events) until the condition
+holds. Never call the blocking ``qtbot.waitUntil`` from inside a coroutine (LIBRARIES.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+
+import pytest
+
+import PySide6  # noqa: F401  (import PySide6 before qasync)
+import qasync
+
+
+@pytest.fixture()
+def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:  # type: ignore[no-untyped-def]
+    """A qasync event loop on the test's QApplication, set as the current loop."""
+    loop = qasync.QEventLoop(qapp, already_running=False)
+    asyncio.set_event_loop(loop)
+    yield loop
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+def spin_until(loop: asyncio.AbstractEventLoop, condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    """Run the loop until ``condition()`` holds; fail with a clear message after ``timeout`` seconds."""
+
+    async def wait() -> None:
+        async with asyncio.timeout(timeout):
+            while not condition():
+                await asyncio.sleep(0.01)
+
+    try:
+        loop.run_until_complete(wait())
+    except TimeoutError:
+        pytest.fail(f"condition not met within {timeout} s")
