@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Work with web APIs: connections, entities, calls and flows. Without a command, opens the window.",
     )
     parser.add_argument("--version", action="version", version=f"flowdesk {__version__}")
+    parser.add_argument(
+        "--self-test", action="store_true", help="check that the app has all it needs (offscreen, temporary data)"
+    )
     parser.add_argument("--data-dir", type=Path, default=None, help="where the store lives (env FLOWDESK_DATA_DIR)")
     parser.add_argument("--workspace", default=None, help="workspace name (default: Default; created on first use)")
     parser.add_argument("--user", default=None, help="acting user for roles and audit (default: the OS login)")
@@ -64,6 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``flowdesk`` command."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_test:
+        from flowdesk.cli._selftest import run_self_test
+
+        return run_self_test()
     if args.data_dir is None and os.environ.get("FLOWDESK_DATA_DIR"):
         args.data_dir = Path(os.environ["FLOWDESK_DATA_DIR"])
     handler: Handler = args.handler

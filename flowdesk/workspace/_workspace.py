@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import getpass
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping
+import json
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from flowdesk.connections import UNSET, ConnectionClient, Page, RateLimiter, TestResult
 from flowdesk.model import ApiCallMade, Connection, Entity, public_dict, secret_values
-from flowdesk.model.errors import NotFoundError
+from flowdesk.discovery import DiscoveryResult
+from flowdesk.model.errors import NotFoundError, UserError
 from flowdesk.engine import FlowRunner, RunResult
 from flowdesk.model.flow import Flow, validate_flow
 from flowdesk.store import (
@@ -23,6 +25,7 @@ from flowdesk.store import (
     Store,
     WorkspaceInfo,
 )
+from flowdesk.workspace import _discovery as _disc
 from flowdesk.workspace._calls import CallOutcome
 from flowdesk.workspace._runs import RunProgress, current_run_id
 
@@ -244,6 +247,69 @@ class Workspace:
             outcome.headers = dict(page.response.headers)
             outcome.body = page.response.body
         return outcome
+
+    # --- discovery -----------------------------------------------------------------------------------
+
+    async def discover(
+        self,
+        connection: str,
+        *,
+        openapi: str | None = None,
+        odata: str | None = None,
+        graphql: str | None = None,
+        tags: Sequence[str] = (),
+        replace: bool = False,
+        dry_run: bool = False,
+    ) -> DiscoveryResult:
+        """Import endpoints as entities from one description (a file path or a URL fetched with the connection).
+
+        With ``dry_run`` nothing is saved; otherwise entities are merged by name (or replace all with
+        ``replace``).
+
+        Raises:
+            UserError: no or several sources given, or a malformed document (naming where).
+            OperationalError: the URL could not be fetched.
+        """
+        given = [s for s in (openapi, odata, graphql) if s]
+        if len(given) != 1:
+            raise UserError("give exactly one of --openapi, --odata or --graphql")
+        if openapi:
+            if _disc.is_url(openapi):
+                text = await self._fetch_text(connection, openapi)
+                result = _disc.discover_openapi(text, source_name=openapi, tags=tags)
+            else:
+                result = _disc.openapi_from_file(openapi, tags)
+        elif odata:
+            if _disc.is_url(odata):
+                text = await self._fetch_text(connection, _disc.odata_metadata_url(odata), accept="application/xml")
+            else:
+                text = _disc.read_local(odata)
+            result = _disc.discover_odata(text, source_name=odata)
+        else:
+            assert graphql is not None
+            if _disc.is_url(graphql):
+                base = self.get_connection(connection, secrets=False).base_url
+                endpoint = graphql[len(base) :] if graphql.startswith(base) else graphql
+                client = self.client(connection)
+                response = await client.send(
+                    None, method="POST", path=graphql, body={"query": _disc.INTROSPECTION_QUERY}
+                )
+                if not isinstance(response.body, dict):
+                    raise UserError(f"{graphql} did not answer the introspection query with JSON")
+                result = _disc.discover_graphql(response.body, endpoint_path=endpoint, source_name=graphql)
+            else:
+                result = _disc.graphql_from_text(_disc.read_local(graphql), graphql, "")
+        if not dry_run:
+            self.set_entities(connection, result.entities, replace=replace)
+        return result
+
+    async def _fetch_text(self, connection: str, url: str, *, accept: str | None = None) -> str:
+        headers = {"Accept": accept} if accept else None
+        response = await self.client(connection).send(None, method="GET", path=url, headers=headers)
+        body = response.body
+        if isinstance(body, str):
+            return body
+        return json.dumps(body)
 
     # --- flows and runs ------------------------------------------------------------------------------
 

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import pytest
+
+from flowdesk.model.jsonpath import InvalidJsonPathError, compile_path, extract_records, find_first
+
+
+def test_records_from_envelopes_and_root_arrays() -> None:
+    assert extract_records("$.data.customers", {"data": {"customers": [1, 2]}}) == [1, 2]
+    assert extract_records("$", [1, 2]) == [1, 2]
+    assert extract_records(None, {"a": 1}) == [{"a": 1}]
+    assert extract_records("$.missing", {"a": 1}) == []
+    assert extract_records("$.items[*].id", {"items": [{"id": 1}, {"id": 2}]}) == [1, 2]
+
+
+def test_filters_work_and_paths_are_compiled_once() -> None:
+    doc = {"items": [{"v": 1}, {"v": 5}]}
+    assert extract_records("$.items[?(@.v > 2)]", doc) == [{"v": 5}]
+    assert compile_path("$.items") is compile_path("$.items")
+    assert find_first("$.next", {"next": "c2"}) == "c2"
+
+
+def test_invalid_path_is_a_user_error_quoting_it() -> None:
+    with pytest.raises(InvalidJsonPathError, match=r"'\$\.\[\['"):
+        compile_path("$.[[")
