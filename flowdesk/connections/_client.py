@@ -1,0 +1,469 @@
+"""The :class:`ConnectionClient`: every call of one connection goes through it.
+
+One pooled ``httpx.AsyncClient`` per connection (keep-alive across pages and flows), auth as an
+``httpx.Auth``, and around each send the runtime's own work: the rate limiter, retries with backoff,
+one :class:`ApiCallMade` event per attempt, and the translation of failures into flowdesk's errors. That
+work is kept to a few microseconds per request: paging through an API is dominated by the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any
+
+import httpx
+
+from flowdesk import __version__
+from flowdesk.connections._auth import OAuth2BearerAuth, TokenCallback, build_auth
+from flowdesk.connections._errors import (
+    TRANSPORT_EXCEPTIONS,
+    excerpt,
+    is_before_send,
+    status_error,
+    transport_error,
+)
+from flowdesk.connections._pagination import Page, iterate_pages
+from flowdesk.connections._ratelimit import RateLimiter
+from flowdesk.connections._redact import api_key_query_names, connection_secret_texts, redact_url
+from flowdesk.connections._request import UNSET, build_request
+from flowdesk.connections._response import ApiResponse, TestResult, links_of, parse_body, preview
+from flowdesk.connections._retry import backoff_delay, may_resend, retry_after_delay
+from flowdesk.connections._transport import build_transport
+from flowdesk.model.connection import Connection, Entity
+from flowdesk.model.errors import ApiError, FlowdeskError, HttpStatusError, ReauthorizationNeededError
+from flowdesk.model.events import ApiCallMade
+
+_NO_OPTIONS: dict[str, Any] = {
+    "method": None,
+    "path": None,
+    "params": None,
+    "query": None,
+    "headers": None,
+    "body": UNSET,
+    "body_type": None,
+    "files": None,
+    "item": None,
+    "variables": None,
+    "body_from_item": False,
+}
+
+
+class ConnectionClient:
+    """The HTTP client of one connection; share it between every flow and call using that connection.
+
+    ``transport`` replaces the production transport (tests pass ``httpx.AsyncHTTPTransport()`` for respx,
+    or a mock); the connection's TLS and proxy settings then do not apply. ``on_event`` receives one
+    :class:`ApiCallMade` per attempt (token requests included). ``rate_limiter`` may be shared by several
+    clients of the same connection; by default the client makes its own from ``connection.rate_limit``.
+    ``on_token`` receives every new OAuth token to persist. ``sleep`` and ``clock`` (wall time, epoch
+    seconds) are injectable so tests never wait.
+
+    Raises:
+        InvalidConfigError: the CA bundle or client certificate cannot be loaded.
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        on_event: Callable[[ApiCallMade], None] | None = None,
+        rate_limiter: RateLimiter | None = None,
+        on_token: TokenCallback | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.connection = connection
+        self._on_event = on_event
+        self._sleep = sleep
+        self._clock = clock or time.time
+        self._retry = connection.retry
+        self._retry_on = frozenset(connection.retry.on)
+        if transport is None:
+            transport = build_transport(connection)
+        if rate_limiter is None:
+            limit = connection.rate_limit
+            timing: dict[str, Any] = {"clock": clock, "wall_clock": clock} if clock is not None else {}
+            rate_limiter = RateLimiter(
+                limit.requests if limit else None, limit.per_s if limit else 1.0, sleep=sleep, **timing
+            )
+        self.rate_limiter = rate_limiter
+        self._auth = build_auth(
+            connection,
+            transport,
+            clock=self._clock,
+            on_token=on_token,
+            report=self._report_token_call if on_event is not None else None,
+        )
+        self._oauth = isinstance(self._auth, OAuth2BearerAuth)
+        self._redact_names = api_key_query_names(connection)
+        self._secrets = connection_secret_texts(connection)
+        self._http = httpx.AsyncClient(
+            base_url=connection.base_url,
+            transport=transport,
+            auth=self._auth,
+            headers={"User-Agent": f"flowdesk/{__version__}", **connection.headers},
+            timeout=connection.timeout,
+            follow_redirects=True,
+            trust_env=False,  # the proxy is resolved onto the transport (see _transport)
+        )
+
+    async def __aenter__(self) -> ConnectionClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the pooled connections (and the OAuth token client)."""
+        if isinstance(self._auth, OAuth2BearerAuth):
+            await self._auth.source.aclose()
+        await self._http.aclose()
+
+    # --- calls ---------------------------------------------------------------------------------------
+
+    async def send(
+        self,
+        entity: Entity | None = None,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: Any = UNSET,
+        body_type: str | None = None,
+        files: Mapping[str, Any] | None = None,
+        item: Mapping[str, Any] | None = None,
+        variables: Mapping[str, Any] | None = None,
+        body_from_item: bool = False,
+        raise_for_status: bool = True,
+        node_id: str | None = None,
+    ) -> ApiResponse:
+        """Call ``entity`` (or ``method``/``path`` alone; ``path`` may be an absolute URL) once, with retries.
+
+        ``params`` fill the path's ``{placeholders}``; ``query``, ``headers`` and ``body`` override the
+        entity's; all are templates filled from ``item`` and ``variables``. ``body_from_item`` sends the
+        whole item as the body.
+
+        Raises:
+            TemplateError: a placeholder matches nothing (a UserError).
+            HttpStatusError: a non-2xx answer after the retries (a subclass per status), unless
+                ``raise_for_status`` is false.
+            ReauthorizationNeededError: OAuth credentials refused even after a token refresh.
+            TransportError: no answer (connect failure, timeout, TLS).
+        """
+        request = build_request(
+            self._http,
+            entity,
+            method=method,
+            path=path,
+            params=params,
+            query=query,
+            headers=headers,
+            body=body,
+            body_type=body_type,
+            files=files,
+            item=item,
+            variables=variables,
+            body_from_item=body_from_item,
+        )
+        return await self._execute(request, entity, node_id, raise_for_status, self._retry.count)
+
+    def pages(
+        self,
+        entity: Entity,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: Any = UNSET,
+        body_type: str | None = None,
+        files: Mapping[str, Any] | None = None,
+        item: Mapping[str, Any] | None = None,
+        variables: Mapping[str, Any] | None = None,
+        body_from_item: bool = False,
+        raise_for_status: bool = True,
+        node_id: str | None = None,
+    ) -> AsyncIterator[Page]:
+        """Every page of ``entity`` following its pagination, fetched one after the other as you iterate.
+
+        Raises (while iterating): as :meth:`send`, and InvalidResponseError when a page is not JSON where
+        records are expected or the server repeats a cursor, link or page.
+        """
+
+        options = {
+            "method": method,
+            "path": path,
+            "params": params,
+            "query": query,
+            "headers": headers,
+            "body": body,
+            "body_type": body_type,
+            "files": files,
+            "item": item,
+            "variables": variables,
+            "body_from_item": body_from_item,
+        }
+        return self._pages(entity, options, node_id, raise_for_status, self._retry.count)
+
+    def _pages(
+        self, entity: Entity, options: dict[str, Any], node_id: str | None, raise_for_status: bool, retries: int
+    ) -> AsyncGenerator[Page, None]:
+        async def fetch(extra_query: Mapping[str, Any] | None, url: str | None) -> ApiResponse:
+            request = build_request(self._http, entity, extra_query=extra_query, url=url, **options)
+            return await self._execute(request, entity, node_id, raise_for_status, retries)
+
+        return iterate_pages(entity, fetch)
+
+    async def records(
+        self,
+        entity: Entity,
+        *,
+        all_pages: bool = True,
+        method: str | None = None,
+        path: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: Any = UNSET,
+        body_type: str | None = None,
+        files: Mapping[str, Any] | None = None,
+        item: Mapping[str, Any] | None = None,
+        variables: Mapping[str, Any] | None = None,
+        body_from_item: bool = False,
+        raise_for_status: bool = True,
+        node_id: str | None = None,
+    ) -> AsyncIterator[Any]:
+        """The records at the entity's data_path, from every page (or the first only, without ``all_pages``)."""
+        options: dict[str, Any] = {
+            "method": method,
+            "path": path,
+            "params": params,
+            "query": query,
+            "headers": headers,
+            "body": body,
+            "body_type": body_type,
+            "files": files,
+            "item": item,
+            "variables": variables,
+            "body_from_item": body_from_item,
+            "raise_for_status": raise_for_status,
+            "node_id": node_id,
+        }
+        if all_pages:
+            async for page in self.pages(entity, **options):
+                for record in page.records:
+                    yield record
+            return
+        response = await self.send(entity, **options)
+        for record in response.records(entity.data_path) if response.ok else []:
+            yield record
+
+    async def test(self, entity: Entity | None = None) -> TestResult:
+        """Try the connection: ``entity``, else the connection's ``test_entity``, else GET the base URL.
+
+        Sent once, without retries, so a broken connection is reported at once. Never raises for HTTP,
+        transport, auth or template problems: they are in the result's ``error`` and ``hint``.
+        """
+        connection = self.connection
+        if entity is None and connection.test_entity:
+            entity = connection.entity(connection.test_entity)
+            if entity is None:
+                return TestResult(
+                    ok=False,
+                    status=None,
+                    elapsed_ms=0.0,
+                    preview=None,
+                    error=f"the test entity {connection.test_entity!r} does not exist",
+                    hint="set test_entity to one of the connection's entities, or leave it empty to GET the base URL",
+                )
+        started = time.perf_counter()
+        try:
+            if entity is not None:  # the first page, with the pagination's parameters
+                pages = self._pages(entity, dict(_NO_OPTIONS), None, True, 0)
+                page = await anext(aiter(pages))
+                await pages.aclose()
+                response, records = page.response, page.records if entity.data_path else None
+            else:
+                request = build_request(self._http, None, **_NO_OPTIONS)
+                response, records = await self._execute(request, None, None, True, 0), None
+        except FlowdeskError as exc:
+            elapsed = (time.perf_counter() - started) * 1000
+            status = exc.status if isinstance(exc, ApiError) else None
+            sample = exc.body_excerpt if isinstance(exc, ApiError) else None
+            return TestResult(
+                ok=False, status=status, elapsed_ms=elapsed, preview=sample, error=exc.message, hint=exc.hint
+            )
+        sample = preview(records if records is not None else response.body)
+        return TestResult(
+            ok=True, status=response.status, elapsed_ms=response.elapsed_ms, preview=sample, error=None, hint=None
+        )
+
+    # --- the send loop -------------------------------------------------------------------------------
+
+    async def _execute(
+        self,
+        request: httpx.Request,
+        entity: Entity | None,
+        node_id: str | None,
+        raise_for_status: bool,
+        retries: int,
+    ) -> ApiResponse:
+        method = request.method
+        url = redact_url(str(request.url), self._redact_names)
+        resendable = may_resend(method, entity.idempotent if entity is not None else False, request.headers)
+        policy = self._retry
+        limiter = self.rate_limiter
+        attempt = 0
+        while True:
+            attempt += 1
+            await limiter.acquire()
+            started = time.perf_counter()
+            try:
+                response = await self._http.send(request)
+            except TRANSPORT_EXCEPTIONS as exc:
+                elapsed = (time.perf_counter() - started) * 1000
+                error = transport_error(
+                    exc,
+                    method=method,
+                    url=url,
+                    attempts=attempt,
+                    timeout_s=self.connection.timeout,
+                    secrets=self._secrets,
+                )
+                again = attempt <= retries and (resendable or is_before_send(exc))
+                self._emit(entity, node_id, method, url, None, elapsed, attempt, again, error.message, None)
+                if again:
+                    await self._sleep(backoff_delay(policy, attempt))
+                    continue
+                raise error from exc
+            except ApiError as exc:  # the OAuth token source failed
+                elapsed = (time.perf_counter() - started) * 1000
+                self._emit(entity, node_id, method, url, exc.status, elapsed, attempt, False, exc.message, None)
+                raise
+            elapsed = (time.perf_counter() - started) * 1000
+            status = response.status_code
+            size = len(response.content)
+            limiter.observe(response.headers)
+            waited_too_long: float | None = None
+            if status in self._retry_on and attempt <= retries and resendable:
+                delay = retry_after_delay(response.headers.get("retry-after"), self._clock())
+                if delay is None:
+                    delay = backoff_delay(policy, attempt)
+                if delay <= max(policy.max_backoff_s, 0.0):
+                    self._emit(
+                        entity, node_id, method, url, status, elapsed, attempt, True, _status_text(response), size
+                    )
+                    await self._sleep(delay)
+                    continue
+                waited_too_long = delay  # the server asks for more patience than the policy allows
+            ok = 200 <= status < 300
+            self._emit(
+                entity,
+                node_id,
+                method,
+                url,
+                status,
+                elapsed,
+                attempt,
+                False,
+                None if ok else _status_text(response),
+                size,
+            )
+            break
+        body, is_json, content_type = parse_body(response)
+        result = ApiResponse(
+            status=status,
+            headers=response.headers,
+            body=body,
+            elapsed_ms=elapsed,
+            url=url,
+            attempts=attempt,
+            size=size,
+            method=method,
+            content_type=content_type,
+            is_json=is_json,
+            links=links_of(response),
+        )
+        if raise_for_status and not ok:
+            raise self._status_error(result, response, entity, waited_too_long)
+        return result
+
+    def _status_error(
+        self, result: ApiResponse, response: httpx.Response, entity: Entity | None, waited_too_long: float | None
+    ) -> ApiError:
+        text = excerpt(response.text, self._secrets) if result.size else None
+        if result.status == 401 and self._oauth:
+            return ReauthorizationNeededError(
+                f"{result.method} {result.url} failed: HTTP 401 even with a newly fetched OAuth token",
+                hint=(
+                    f"re-authorise connection {self.connection.name!r} (`flowdesk connection authorize "
+                    f"{self.connection.name}` or Connect in the window), and check its client id, client secret "
+                    "and scope"
+                ),
+                method=result.method,
+                url=result.url,
+                status=401,
+                attempts=result.attempts,
+                body_excerpt=text,
+            )
+        error: HttpStatusError = status_error(
+            method=result.method,
+            url=result.url,
+            status=result.status,
+            reason=response.reason_phrase,
+            attempts=result.attempts,
+            body_excerpt=text,
+            connection=self.connection.name,
+            base_url=redact_url(self.connection.base_url),
+            retry_after_s=waited_too_long,
+        )
+        if entity is not None:
+            error.message = f"{error.message} (entity {entity.name!r})"
+            error.args = (error.message,)
+        return error
+
+    def _emit(
+        self,
+        entity: Entity | None,
+        node_id: str | None,
+        method: str,
+        url: str,
+        status: int | None,
+        elapsed: float,
+        attempt: int,
+        will_retry: bool,
+        error: str | None,
+        size: int | None,
+    ) -> None:
+        if self._on_event is None:
+            return
+        self._on_event(
+            ApiCallMade(
+                connection=self.connection.name,
+                entity=entity.name if entity is not None else None,
+                node_id=node_id,
+                method=method,
+                url=url,
+                status=status,
+                duration_ms=elapsed,
+                attempt=attempt,
+                will_retry=will_retry,
+                error=error,
+                response_bytes=size,
+            )
+        )
+
+    def _report_token_call(self, method: str, url: str, status: int | None, elapsed: float, error: str | None) -> None:
+        failed = error or (None if status is not None and status < 400 else f"HTTP {status}")
+        self._emit(None, None, method, url, status, elapsed, 1, False, failed, None)
+
+
+def _status_text(response: httpx.Response) -> str:
+    reason = response.reason_phrase
+    return f"HTTP {response.status_code} {reason}" if reason else f"HTTP {response.status_code}"

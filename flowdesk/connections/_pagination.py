@@ -1,0 +1,156 @@
+"""Pagination strategies as async iterators of pages.
+
+Each strategy asks ``fetch`` for the next page (extra query parameters, or the absolute URL of a
+``next`` link) and decides from the page whether there is another. A server that answers the same
+cursor, link or full page again would make the loop endless: that stops with an
+:class:`InvalidResponseError` naming what repeated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flowdesk.connections._redact import redact_url
+from flowdesk.connections._response import ApiResponse
+from flowdesk.model.connection import (
+    CursorPagination,
+    Entity,
+    LinkHeaderPagination,
+    OffsetPagination,
+    PagePagination,
+)
+from flowdesk.model.errors import InvalidResponseError
+from flowdesk.model.jsonpath import find_first
+
+Fetch = Callable[[Mapping[str, Any] | None, str | None], Awaitable[ApiResponse]]
+"""``fetch(extra_query, next_url)``: one page with these pagination parameters, or from this URL."""
+
+
+@dataclass(slots=True)
+class Page:
+    """One page of an entity: its number (from 1), the response, and the records at the entity's data_path."""
+
+    number: int
+    response: ApiResponse
+    records: list[Any]
+
+
+async def iterate_pages(entity: Entity, fetch: Fetch) -> AsyncGenerator[Page, None]:
+    """Every page of ``entity`` in order; one page for an entity without pagination.
+
+    A non-2xx page (only when the caller asked not to raise) is yielded without records and ends the loop.
+
+    Raises:
+        InvalidResponseError: a page is not JSON where records are expected, or the server repeats itself.
+        ApiError: any failure of a page's call.
+    """
+    strategy = entity.pagination
+    data_path = entity.data_path
+    number = 0
+
+    async def page_of(response: ApiResponse) -> Page:
+        nonlocal number
+        number += 1
+        records = response.records(data_path) if response.ok else []
+        return Page(number=number, response=response, records=records)
+
+    if isinstance(strategy, OffsetPagination):
+        offset, previous = strategy.start, None
+        while True:
+            page = await page_of(
+                await fetch({strategy.offset_param: offset, strategy.limit_param: strategy.limit}, None)
+            )
+            _check_repeat(entity, page, previous, f"{strategy.offset_param}={offset}")
+            yield page
+            if not page.response.ok or len(page.records) < strategy.limit:
+                return
+            offset, previous = offset + strategy.limit, page.records
+    elif isinstance(strategy, PagePagination):
+        current, previous = strategy.start, None
+        while True:
+            extra: dict[str, Any] = {strategy.page_param: current}
+            if strategy.size_param:
+                extra[strategy.size_param] = strategy.size
+            page = await page_of(await fetch(extra, None))
+            _check_repeat(entity, page, previous, f"{strategy.page_param}={current}")
+            yield page
+            if not page.response.ok or not page.records:
+                return
+            total = (
+                _int(find_first(strategy.total_pages_path, page.response.body)) if strategy.total_pages_path else None
+            )
+            if total is not None:
+                if current >= total:
+                    return
+            elif strategy.size_param and len(page.records) < strategy.size:
+                return
+            current, previous = current + 1, page.records
+    elif isinstance(strategy, CursorPagination):
+        limit = {strategy.limit_param: strategy.limit} if strategy.limit_param and strategy.limit else {}
+        cursor: Any = None
+        seen: set[str] = set()
+        while True:
+            extra = dict(limit)
+            if cursor is not None:
+                extra[strategy.cursor_param] = cursor
+            page = await page_of(await fetch(extra, None))
+            yield page
+            if not page.response.ok:
+                return
+            cursor = find_first(strategy.next_cursor_path, page.response.body)
+            if cursor in (None, "", False) or isinstance(cursor, dict | list):
+                return
+            key = str(cursor)
+            if key in seen:
+                raise _repeated(entity, page, f"the next cursor {_short(key)!r} (at {strategy.next_cursor_path})")
+            seen.add(key)
+    elif isinstance(strategy, LinkHeaderPagination):
+        next_url: str | None = None
+        seen = set()
+        while True:
+            page = await page_of(await fetch(None, next_url))
+            yield page
+            if not page.response.ok:
+                return
+            next_url = page.response.links.get("next")
+            if not next_url:
+                return
+            if next_url in seen:
+                raise _repeated(entity, page, f"the next link {_short(redact_url(next_url))}")
+            seen.add(next_url)
+    else:
+        yield await page_of(await fetch(None, None))
+
+
+def _check_repeat(entity: Entity, page: Page, previous: list[Any] | None, where: str) -> None:
+    # A server that ignores the offset/page parameter answers the first page forever.
+    if previous is not None and page.records and page.records == previous:
+        raise _repeated(entity, page, f"the same records for {where} as for the page before")
+
+
+def _repeated(entity: Entity, page: Page, what: str) -> InvalidResponseError:
+    response = page.response
+    return InvalidResponseError(
+        f"{response.method} {response.url}: the server sent {what} again (page {page.number} of entity "
+        f"{entity.name!r}); stopped to avoid an endless loop",
+        hint="check the entity's pagination settings (parameter names and paths) against the API's documentation",
+        method=response.method,
+        url=response.url,
+        status=response.status,
+    )
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -1,0 +1,240 @@
+"""JSON Schema (as OpenAPI uses it) turned into what an entity needs: fields, a data path, a body skeleton.
+
+Schemas are flattened first: ``$ref`` followed, ``allOf``/``oneOf``/``anyOf`` merged into one set of
+properties (a field list is a guide for the user, so the union of the alternatives is the useful answer),
+and 3.1's ``type: [string, "null"]`` read as ``string``. A reference already followed on the way down is a
+cycle (a ``Category`` with ``parent: Category``): the field stops there and shows as ``object``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from flowdesk.discovery._refs import RefResolver
+from flowdesk.model import SchemaField
+from flowdesk.model.errors import UserError
+from flowdesk.model.jsonpath import compile_path
+
+MAX_FIELD_DEPTH = 3
+"""Nested objects are listed as dotted fields this deep; deeper ones show as one ``object`` field."""
+
+ENVELOPE_NAMES = (
+    "data", "items", "results", "records", "value", "entries", "rows", "objects", "hits", "elements",
+    "list", "content", "resources", "collection", "nodes",
+)  # fmt: skip
+"""Property names that hold the records of a list response, most common first."""
+
+WRAPPER_NAMES = ("data", "result", "response", "payload", "body")
+"""Object properties that wrap the real envelope (``{"data": {"customers": [...]}}``)."""
+
+_IDENTITY_NAMES = frozenset({"id", "uuid", "guid", "key", "_id"})
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def child_path(base: str, name: str) -> str:
+    """``$.data`` + ``customers`` → ``$.data.customers``; names JSONPath cannot take bare are quoted."""
+    if _IDENTIFIER.match(name):
+        candidate = f"{base}.{name}"
+        try:
+            compile_path(candidate)
+        except UserError:
+            pass  # a JSONPath keyword such as ``where``
+        else:
+            return candidate
+    quote = "'" if '"' in name else '"'
+    return f"{base}.{quote}{name}{quote}"
+
+
+@dataclass
+class FlatSchema:
+    """One schema with references and composition resolved (one level: properties stay unresolved)."""
+
+    type: str | None = None
+    format: str | None = None
+    properties: dict[str, tuple[Any, str]] = field(default_factory=dict)
+    items: tuple[Any, str] | None = None
+    description: str | None = None
+    read_only: bool = False
+    enum: list[Any] | None = None
+    default: Any = None
+    seen: frozenset[str] = frozenset()
+    cycle: bool = False
+
+    @property
+    def field_type(self) -> str:
+        """The type as an entity's schema shows it (``string(date-time)`` keeps the useful format)."""
+        if self.cycle:
+            return "object"
+        if self.type == "string" and self.format in ("date-time", "date"):
+            return f"string({self.format})"
+        return self.type or "any"
+
+
+class SchemaReader:
+    """Reads schemas of one document set; the resolver knows where each node lives."""
+
+    def __init__(self, resolver: RefResolver) -> None:
+        self.resolver = resolver
+
+    def flatten(self, node: Any, doc: str, seen: frozenset[str] = frozenset()) -> FlatSchema:
+        """Resolve ``node`` into a :class:`FlatSchema`; ``seen`` holds the refs already followed above it."""
+        resolved = self.resolver.resolve(node, doc)
+        if any(key in seen for key in resolved.refs):
+            return FlatSchema(type="object", seen=seen, cycle=True)
+        seen = seen | frozenset(resolved.refs)
+        schema, doc = resolved.node, resolved.doc
+        flat = FlatSchema(seen=seen)
+        if not isinstance(schema, dict):
+            return flat
+        flat.type = _json_type(schema)
+        flat.format = schema.get("format") if isinstance(schema.get("format"), str) else None
+        flat.description = schema.get("description") if isinstance(schema.get("description"), str) else None
+        flat.read_only = schema.get("readOnly") is True
+        if isinstance(schema.get("enum"), list):
+            flat.enum = list(schema["enum"])
+        flat.default = schema.get("default")
+        properties = schema.get("properties")
+        if isinstance(properties, dict):
+            flat.properties = {str(name): (sub, doc) for name, sub in properties.items()}
+        if "items" in schema and isinstance(schema["items"], dict):
+            flat.items = (schema["items"], doc)
+        for keyword in ("allOf", "oneOf", "anyOf"):
+            members = schema.get(keyword)
+            if not isinstance(members, list):
+                continue
+            for member in members:
+                part = self.flatten(member, doc, seen)
+                if part.cycle:
+                    continue  # a subtype pointing back at its parent adds nothing new
+                _merge(flat, part)
+        if flat.type is None:
+            if flat.properties:
+                flat.type = "object"
+            elif flat.items is not None:
+                flat.type = "array"
+        return flat
+
+    def fields(self, node: Any, doc: str, seen: frozenset[str] = frozenset()) -> list[SchemaField]:
+        """The record schema as dotted fields with JSONPaths relative to one record."""
+        flat = self.flatten(node, doc, seen)
+        if flat.type != "object" or not flat.properties:
+            return [SchemaField(field="value", type=flat.field_type, path="$", description=flat.description)]
+        out: list[SchemaField] = []
+        self._collect(flat, prefix="", path="$", depth=1, out=out)
+        return out
+
+    def _collect(self, flat: FlatSchema, *, prefix: str, path: str, depth: int, out: list[SchemaField]) -> None:
+        for name, (sub, doc) in flat.properties.items():
+            child = self.flatten(sub, doc, flat.seen)
+            dotted = f"{prefix}{name}"
+            where = child_path(path, name)
+            if child.type == "object" and child.properties and not child.cycle and depth < MAX_FIELD_DEPTH:
+                self._collect(child, prefix=dotted + ".", path=where, depth=depth + 1, out=out)
+                continue
+            out.append(SchemaField(field=dotted, type=child.field_type, path=where, description=child.description))
+
+    def records(self, node: Any, doc: str) -> tuple[str, tuple[Any, str, frozenset[str]], list[str]]:
+        """Where a response's records sit: ``(data_path, (record schema, its doc, refs seen), notes)``.
+
+        A root array is the list itself (``$``). An object is an envelope when it has a property from
+        :data:`ENVELOPE_NAMES` holding an array, or exactly one array of objects and no identity field (a
+        record such as ``{id, tags: [...]}`` is not an envelope); ``data``-like wrappers are looked into
+        once more. Anything else is a single record at ``$``.
+        """
+        flat = self.flatten(node, doc)
+        if flat.type == "array" and flat.items is not None:
+            return "$", (flat.items[0], flat.items[1], flat.seen), []
+        found = self._envelope(flat, "$", levels=2)
+        if found is not None:
+            path, record = found
+            return path, record, [f"records guessed at {path} (the list inside the response object)"]
+        return "$", (node, doc, frozenset()), []
+
+    def _envelope(self, flat: FlatSchema, path: str, levels: int) -> tuple[str, tuple[Any, str, frozenset[str]]] | None:
+        if flat.type != "object" or flat.cycle:
+            return None
+        children = {name: (self.flatten(sub, doc, flat.seen), sub, doc) for name, (sub, doc) in flat.properties.items()}
+        arrays = {name: c for name, c in children.items() if c[0].type == "array" and c[0].items is not None}
+        for preferred in ENVELOPE_NAMES:
+            for name, (child, _, _) in arrays.items():
+                if name.lower() == preferred and child.items is not None:
+                    return child_path(path, name), (child.items[0], child.items[1], child.seen)
+        object_arrays = {
+            name: c for name, c in arrays.items() if c[0].items is not None and self._is_object(c[0].items, c[0].seen)
+        }
+        has_identity = any(name.lower() in _IDENTITY_NAMES for name in children)
+        if len(object_arrays) == 1 and not has_identity:
+            name, (child, _, _) = next(iter(object_arrays.items()))
+            assert child.items is not None
+            return child_path(path, name), (child.items[0], child.items[1], child.seen)
+        if levels > 1:
+            for wrapper in WRAPPER_NAMES:
+                for name, (child, _, _) in children.items():
+                    if name.lower() == wrapper and child.type == "object":
+                        found = self._envelope(child, child_path(path, name), levels - 1)
+                        if found is not None:
+                            return found
+        return None
+
+    def _is_object(self, item: tuple[Any, str], seen: frozenset[str]) -> bool:
+        flat = self.flatten(item[0], item[1], seen)
+        return flat.type == "object"
+
+    def body_skeleton(self, node: Any, doc: str) -> Any:
+        """A body template naming each writable top-level property: ``{"name": "{name}"}``.
+
+        Whole-value templates keep the item's value type, so nested objects and lists pass through as they
+        are. An array body gets one such element; a schema without properties gives ``None`` (nothing to
+        prefill).
+        """
+        flat = self.flatten(node, doc)
+        if flat.type == "array" and flat.items is not None:
+            element = self.body_skeleton(flat.items[0], flat.items[1])
+            return [element] if element is not None else None
+        if not flat.properties:
+            return None
+        skeleton: dict[str, str] = {}
+        for name, (sub, sub_doc) in flat.properties.items():
+            if self.flatten(sub, sub_doc, flat.seen).read_only:
+                continue
+            skeleton[name] = "{" + name + "}"
+        return skeleton or None
+
+    def property_names(self, node: Any, doc: str, depth: int = 2) -> dict[str, str]:
+        """Dotted property names → JSONPath, nested objects included, for finding cursors and totals."""
+        out: dict[str, str] = {}
+        self._names(self.flatten(node, doc), "", "$", depth, out)
+        return out
+
+    def _names(self, flat: FlatSchema, prefix: str, path: str, depth: int, out: dict[str, str]) -> None:
+        for name, (sub, doc) in flat.properties.items():
+            where = child_path(path, name)
+            out[prefix + name] = where
+            if depth > 1:
+                child = self.flatten(sub, doc, flat.seen)
+                if child.type == "object" and not child.cycle:
+                    self._names(child, f"{prefix}{name}.", where, depth - 1, out)
+
+
+def _json_type(schema: dict[str, Any]) -> str | None:
+    declared = schema.get("type")
+    if isinstance(declared, list):
+        declared = next((t for t in declared if t != "null"), "null" if declared else None)
+    if isinstance(declared, str):
+        return "string" if declared == "file" else declared
+    return None
+
+
+def _merge(into: FlatSchema, part: FlatSchema) -> None:
+    into.type = into.type or part.type
+    into.format = into.format or part.format
+    into.description = into.description or part.description
+    for name, value in part.properties.items():
+        into.properties.setdefault(name, value)
+    into.items = into.items or part.items
+    into.enum = into.enum or part.enum
+    if into.default is None:
+        into.default = part.default
+    into.seen = into.seen | part.seen

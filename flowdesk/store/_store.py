@@ -1,0 +1,836 @@
+"""The :class:`Store`: every read and write of the SQLite file, one short transaction each.
+
+Rows never leave this module: callers get model objects (:class:`~flowdesk.model.Connection`) or the frozen
+records of :mod:`flowdesk.store._records`. Secret values are sealed (AES-GCM, :mod:`._secrets`) on the way in
+and opened on the way out, so no readable secret is ever written to the file.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, Integer, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import OperationalError as SqlOperationalError
+from sqlalchemy.orm import Session
+
+from flowdesk.model import ApiCallMade, Connection, Entity, public_dict, secret_values, with_secrets
+from flowdesk.model.errors import ConflictError, NotFoundError, OperationalError, SecretStoreError
+from flowdesk.store._engine import WRITE, make_engine
+from flowdesk.store._migrate import ensure_schema
+from flowdesk.store._paths import DB_FILENAME, VAULT_FILENAME, default_data_dir
+from flowdesk.store._records import (
+    ApiCallRecord,
+    AuditEntry,
+    ConnectionInfo,
+    ConnectionStatus,
+    ConnectionUsage,
+    FlowInfo,
+    RunDetail,
+    RunInfo,
+    RunNodeRecord,
+    WorkspaceInfo,
+)
+from flowdesk.store._schema import (
+    RUN_STATUSES,
+    ApiCallRow,
+    AuditRow,
+    ConnectionRow,
+    EntityRow,
+    FlowRow,
+    RunNodeRow,
+    RunRow,
+    SecretRow,
+    WorkspaceRow,
+)
+from flowdesk.store._secrets import KeyChain, KeyStore, associated_data, decrypt, encrypt
+from flowdesk.store._vault import password_from_env
+
+DAY_S = 86_400.0
+RECENT_ERRORS = 20
+INTERRUPTED_MESSAGE = "the process running this flow stopped (killed or crashed) before the run finished"
+
+
+@dataclass(frozen=True)
+class HourUsage:
+    """Calls and failed calls of one connection in the hour starting at ``start`` (epoch seconds, UTC)."""
+
+    start: float
+    calls: int
+    errors: int
+
+
+class Store:
+    """The local store of one data directory. Open with :meth:`open`; :meth:`close` when done.
+
+    Every public method runs in its own transaction (writes take the write lock up front, see
+    :mod:`._engine`), so a failure leaves what was saved before intact.
+    """
+
+    def __init__(self, data_dir: Path, engine: Engine, keychain: KeyChain) -> None:
+        self.data_dir = data_dir
+        self.db_path = data_dir / DB_FILENAME
+        self._engine = engine
+        self._writer = engine.execution_options(**{WRITE: True})
+        self._keychain = keychain
+        self._keys: dict[str, bytes] = {}
+        self.interrupted_runs: list[str] = []
+        """Runs found ``running`` without a live process at open, now marked ``interrupted``."""
+
+    @classmethod
+    def open(cls, data_dir: Path | None = None, *, master_password: Callable[[], str | None] | None = None) -> Store:
+        """Open (creating and migrating as needed) the store in ``data_dir`` (default: the user data dir).
+
+        Raises:
+            OperationalError: the folder cannot be created, or the file is not a usable flowdesk database.
+        """
+        folder = Path(data_dir) if data_dir is not None else default_data_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OperationalError(
+                f"cannot create the data folder {folder}: {exc.strerror}",
+                hint="pass --data-dir (or set FLOWDESK_DATA_DIR) to a folder you can write to",
+            ) from exc
+        db_path = folder / DB_FILENAME
+        engine = make_engine(db_path)
+        try:
+            ensure_schema(engine, db_path)
+        except BaseException:
+            engine.dispose()
+            raise
+        store = cls(folder, engine, KeyChain(folder / VAULT_FILENAME, master_password or password_from_env))
+        store.interrupted_runs = store._mark_interrupted_runs()
+        return store
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # --- sessions ------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        try:
+            with Session(self._engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except SQLAlchemyError as exc:
+            raise _translate(exc, self.db_path) from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        try:
+            with Session(self._writer, expire_on_commit=False) as session, session.begin():
+                yield session
+        except IntegrityError as exc:
+            raise ConflictError(f"the change conflicts with what is saved: {exc.orig}") from exc
+        except SQLAlchemyError as exc:
+            raise _translate(exc, self.db_path) from exc
+
+    # --- workspaces ----------------------------------------------------------------------------------
+
+    def ensure_workspace(self, name: str) -> WorkspaceInfo:
+        """The workspace ``name``, created on first use."""
+        name = name.strip()
+        if not name:
+            raise NotFoundError("a workspace needs a name")
+        with self._read() as session:
+            row = session.scalars(select(WorkspaceRow).where(WorkspaceRow.name == name)).first()
+            if row is not None:
+                return _workspace_info(row)
+        with self._write() as session:
+            row = session.scalars(select(WorkspaceRow).where(WorkspaceRow.name == name)).first()
+            if row is None:  # another process may have made it in between
+                row = WorkspaceRow(uuid=str(uuid.uuid4()), name=name, created_at=time.time())
+                session.add(row)
+                session.flush()
+            return _workspace_info(row)
+
+    def list_workspaces(self) -> list[WorkspaceInfo]:
+        with self._read() as session:
+            rows = session.scalars(select(WorkspaceRow).order_by(WorkspaceRow.name)).all()
+            return [_workspace_info(row) for row in rows]
+
+    # --- connections ---------------------------------------------------------------------------------
+
+    def list_connections(self, workspace: str) -> list[ConnectionInfo]:
+        """Every connection of ``workspace`` by name, with its usage over the last 24 hours."""
+        since = time.time() - DAY_S
+        with self._read() as session:
+            ws = self._workspace(session, workspace)
+            rows = session.scalars(
+                select(ConnectionRow).where(ConnectionRow.workspace_id == ws.id).order_by(ConnectionRow.name)
+            ).all()
+            counts = dict(
+                session.execute(
+                    select(EntityRow.connection_id, func.count())
+                    .join(ConnectionRow, EntityRow.connection_id == ConnectionRow.id)
+                    .where(ConnectionRow.workspace_id == ws.id)
+                    .group_by(EntityRow.connection_id)
+                )
+                .tuples()
+                .all()
+            )
+            day = {
+                cid: (int(calls), int(oks or 0))
+                for cid, calls, oks in session.execute(
+                    select(ApiCallRow.connection_id, func.count(), func.sum(ApiCallRow.ok))
+                    .where(ApiCallRow.workspace_id == ws.id, ApiCallRow.at >= since)
+                    .group_by(ApiCallRow.connection_id)
+                )
+                .tuples()
+                .all()
+            }
+            last = self._last_calls(session, ws.id)
+            infos = []
+            for row in rows:
+                calls, oks = day.get(row.id, (0, 0))
+                last_call = last.get(row.id)
+                infos.append(
+                    ConnectionInfo(
+                        name=row.name,
+                        service=row.service,
+                        base_url=str(row.data.get("base_url", "")),
+                        auth_type=str((row.data.get("auth") or {}).get("type", "none")),
+                        entity_count=int(counts.get(row.id, 0)),
+                        last_used=last_call[0] if last_call else None,
+                        calls_24h=calls,
+                        success_rate=(oks / calls) if calls else None,
+                        last_status=_status(row, last_call),
+                        created_at=row.created_at,
+                        updated_at=row.updated_at,
+                    )
+                )
+            return infos
+
+    def get_connection(self, workspace: str, name: str, *, secrets: bool = True) -> Connection:
+        """The connection ``name`` with its entities, and its secrets unless ``secrets=False``.
+
+        Raises:
+            NotFoundError: no such connection (the message lists the ones there are).
+            SecretStoreError: a secret cannot be opened (the keychain entry is gone or another key).
+        """
+        with self._read() as session:
+            ws = self._workspace(session, workspace)
+            row = self._connection(session, ws, name)
+            data = dict(row.data)
+            data["entities"] = [e.data for e in _entities(session, row.id)]
+            values: dict[str, str] = {}
+            if secrets:
+                sealed = session.scalars(select(SecretRow).where(SecretRow.connection_id == row.id)).all()
+                if sealed:
+                    key = self._key(ws, create=False)
+                    for secret in sealed:
+                        value = (
+                            None
+                            if key is None
+                            else decrypt(
+                                key, secret.nonce, secret.ciphertext, associated_data(ws.uuid, row.id, secret.field)
+                            )
+                        )
+                        if value is None:
+                            raise SecretStoreError(
+                                f"the secret {secret.field} of connection {name!r} cannot be opened: the workspace "
+                                f"key in the keychain is missing or is not the one it was sealed with",
+                                hint=f"enter the secret again (flowdesk connection add FILE --replace, or edit "
+                                f"{name!r} in the window)",
+                            )
+                        values[secret.field] = value
+        return with_secrets(data, values)
+
+    def add_connection(self, workspace: str, connection: Connection, *, replace: bool = False) -> None:
+        """Save a new connection (or, with ``replace``, overwrite the one of the same name).
+
+        Raises:
+            ConflictError: the name is taken (without ``replace``), or a preset service already has a
+                connection in this workspace ("Only one github connection allowed per workspace").
+        """
+        with self._write() as session:
+            ws = self._workspace(session, workspace)
+            existing = session.scalars(
+                select(ConnectionRow).where(ConnectionRow.workspace_id == ws.id, ConnectionRow.name == connection.name)
+            ).first()
+            if existing is not None and not replace:
+                raise ConflictError(
+                    f"a connection named {connection.name!r} already exists in workspace {workspace!r}",
+                    hint="choose another name, or replace it (flowdesk connection add FILE --replace)",
+                )
+            self._check_one_per_service(session, ws, connection, keep=existing.id if existing else None)
+            now = time.time()
+            if existing is None:
+                row = ConnectionRow(workspace_id=ws.id, created_at=now)
+                session.add(row)
+            else:
+                row = existing
+            self._write_connection(session, ws, row, connection, now)
+
+    def update_connection(self, workspace: str, old_name: str, connection: Connection) -> None:
+        """Replace the connection ``old_name`` by ``connection`` (which may carry a new name).
+
+        The row keeps its identity, so call history and flows' usage statistics follow a rename.
+        """
+        with self._write() as session:
+            ws = self._workspace(session, workspace)
+            row = self._connection(session, ws, old_name)
+            if connection.name != old_name:
+                taken = session.scalars(
+                    select(ConnectionRow.id).where(
+                        ConnectionRow.workspace_id == ws.id, ConnectionRow.name == connection.name
+                    )
+                ).first()
+                if taken is not None:
+                    raise ConflictError(
+                        f"a connection named {connection.name!r} already exists in workspace {workspace!r}",
+                        hint="choose another name",
+                    )
+            self._check_one_per_service(session, ws, connection, keep=row.id)
+            self._write_connection(session, ws, row, connection, time.time())
+
+    def remove_connection(self, workspace: str, name: str) -> None:
+        """Delete a connection with its entities and secrets; its call history stays, unlinked."""
+        with self._write() as session:
+            ws = self._workspace(session, workspace)
+            row = self._connection(session, ws, name)
+            session.delete(row)
+
+    def set_entities(self, workspace: str, connection: str, entities: Sequence[Entity], *, replace: bool) -> None:
+        """Add entities to a connection, updating those of the same name; ``replace`` drops all others."""
+        with self._write() as session:
+            ws = self._workspace(session, workspace)
+            row = self._connection(session, ws, connection)
+            current = {e.name: e for e in _entities(session, row.id)}
+            if replace:
+                session.execute(delete(EntityRow).where(EntityRow.connection_id == row.id))
+                session.flush()
+                current = {}
+            position = max((e.position for e in current.values()), default=-1) + 1
+            for entity in entities:
+                data = entity.model_dump(mode="json", by_alias=True, exclude_none=True)
+                found = current.get(entity.name)
+                if found is not None:
+                    found.data = data
+                else:
+                    session.add(EntityRow(connection_id=row.id, name=entity.name, position=position, data=data))
+                    position += 1
+            row.updated_at = time.time()
+
+    def remove_entity(self, workspace: str, connection: str, entity: str) -> None:
+        with self._write() as session:
+            ws = self._workspace(session, workspace)
+            row = self._connection(session, ws, connection)
+            found = session.scalars(
+                select(EntityRow).where(EntityRow.connection_id == row.id, EntityRow.name == entity)
+            ).first()
+            if found is None:
+                raise NotFoundError(f"connection {connection!r} has no entity {entity!r}")
+            session.delete(found)
+            row.updated_at = time.time()
+
+    def record_test(self, workspace: str, connection: str, ok: bool) -> None:
+        """Remember the outcome of a connection test (the list's status dot)."""
+        with self._write() as session:
+            ws = self._workspace(session, workspace)
+            row = self._connection(session, ws, connection)
+            row.last_test_ok, row.last_tested_at = ok, time.time()
+
+    # --- call history --------------------------------------------------------------------------------
+
+    def record_api_calls(self, workspace: str, events: Iterable[ApiCallMade], *, run_id: str | None = None) -> None:
+        """Append API-call events (already redacted by the connection runtime) in one transaction."""
+        events = list(events)
+        if not events:
+            return
+        with self._write() as session:
+            ws = self._workspace(session, workspace)
+            ids = dict(
+                session.execute(select(ConnectionRow.name, ConnectionRow.id).where(ConnectionRow.workspace_id == ws.id))
+                .tuples()
+                .all()
+            )
+            session.execute(
+                insert(ApiCallRow),
+                [
+                    {
+                        "workspace_id": ws.id,
+                        "connection_id": ids.get(event.connection),
+                        "connection_name": event.connection,
+                        "entity": event.entity,
+                        "run_id": event.run_id or run_id,
+                        "node_id": event.node_id,
+                        "at": event.at,
+                        "method": event.method,
+                        "url": event.url,
+                        "status": event.status,
+                        "duration_ms": event.duration_ms,
+                        "attempt": event.attempt,
+                        "ok": event.ok,
+                        "error": event.error,
+                    }
+                    for event in events
+                ],
+            )
+
+    def connection_usage(self, workspace: str, connection: str) -> ConnectionUsage:
+        """Last use, calls and success rate over 24 hours, and the most recent failed calls."""
+        since = time.time() - DAY_S
+        with self._read() as session:
+            ws = self._workspace(session, workspace)
+            row = self._connection(session, ws, connection)
+            calls, oks = session.execute(
+                select(func.count(), func.sum(ApiCallRow.ok)).where(
+                    ApiCallRow.connection_id == row.id, ApiCallRow.at >= since
+                )
+            ).one()
+            last_used = session.scalar(select(func.max(ApiCallRow.at)).where(ApiCallRow.connection_id == row.id))
+            errors = session.scalars(
+                select(ApiCallRow)
+                .where(ApiCallRow.connection_id == row.id, ApiCallRow.ok.is_(False))
+                .order_by(ApiCallRow.at.desc(), ApiCallRow.id.desc())
+                .limit(RECENT_ERRORS)
+            ).all()
+            return ConnectionUsage(
+                last_used=last_used,
+                calls_24h=int(calls),
+                success_rate=(int(oks or 0) / calls) if calls else None,
+                recent_errors=[_call_record(e, row.name) for e in errors],
+            )
+
+    def list_api_calls(
+        self, workspace: str, connection: str, *, since: datetime | float | None = None, limit: int = 1000
+    ) -> list[ApiCallRecord]:
+        """The newest calls of a connection (newest first), optionally only those since a moment."""
+        with self._read() as session:
+            ws = self._workspace(session, workspace)
+            row = self._connection(session, ws, connection)
+            query = select(ApiCallRow).where(ApiCallRow.connection_id == row.id)
+            if since is not None:
+                query = query.where(ApiCallRow.at >= _epoch(since))
+            rows = session.scalars(query.order_by(ApiCallRow.at.desc(), ApiCallRow.id.desc()).limit(limit)).all()
+            return [_call_record(r, row.name) for r in rows]
+
+    def hourly_usage(self, workspace: str, connection: str, *, since: datetime | float) -> list[HourUsage]:
+        """Calls and failures per UTC hour since ``since`` (hours without calls are left out)."""
+        hour = func.cast(ApiCallRow.at / 3600, Integer) * 3600
+        with self._read() as session:
+            ws = self._workspace(session, workspace)
+            row = self._connection(session, ws, connection)
+            rows = (
+                session.execute(
+                    select(hour, func.count(), func.count() - func.sum(ApiCallRow.ok))
+                    .where(ApiCallRow.connection_id == row.id, ApiCallRow.at >= _epoch(since))
+                    .group_by(hour)
+                    .order_by(hour)
+                )
+                .tuples()
+                .all()
+            )
+            return [HourUsage(float(start), int(calls), int(errors or 0)) for start, calls, errors in rows]
+
+    # --- flows ---------------------------------------------------------------------------------------
+
+    def save_flow(self, workspace: str, name: str, data: dict[str, Any]) -> None:
+        """Store a flow document under ``name``, replacing the one of that name."""
+        now = time.time()
+        with self._write() as session:
+            ws = self._workspace(session, workspace)
+            row = session.scalars(select(FlowRow).where(FlowRow.workspace_id == ws.id, FlowRow.name == name)).first()
+            if row is None:
+                session.add(FlowRow(workspace_id=ws.id, name=name, data=data, created_at=now, updated_at=now))
+            else:
+                row.data, row.updated_at = data, now
+
+    def list_flows(self, workspace: str) -> list[FlowInfo]:
+        with self._read() as session:
+            ws = self._workspace(session, workspace)
+            rows = session.scalars(select(FlowRow).where(FlowRow.workspace_id == ws.id).order_by(FlowRow.name)).all()
+            latest = (
+                select(RunRow.flow_name, func.max(RunRow.started_at).label("at"))
+                .where(RunRow.workspace_id == ws.id)
+                .group_by(RunRow.flow_name)
+                .subquery()
+            )
+            statuses = dict(
+                session.execute(
+                    select(RunRow.flow_name, RunRow.status)
+                    .join(latest, (RunRow.flow_name == latest.c.flow_name) & (RunRow.started_at == latest.c.at))
+                    .where(RunRow.workspace_id == ws.id)
+                )
+                .tuples()
+                .all()
+            )
+            return [
+                FlowInfo(
+                    name=row.name,
+                    node_count=len(row.data.get("nodes") or []),
+                    updated_at=row.updated_at,
+                    last_run_status=statuses.get(row.name),
+                    created_at=row.created_at,
+                )
+                for row in rows
+            ]
+
+    def get_flow(self, workspace: str, name: str) -> dict[str, Any]:
+        with self._read() as session:
+            ws = self._workspace(session, workspace)
+            return dict(self._flow(session, ws, name).data)
+
+    def remove_flow(self, workspace: str, name: str) -> None:
+        with self._write() as session:
+            ws = self._workspace(session, workspace)
+            session.delete(self._flow(session, ws, name))
+
+    def rename_flow(self, workspace: str, old: str, new: str) -> None:
+        with self._write() as session:
+            ws = self._workspace(session, workspace)
+            row = self._flow(session, ws, old)
+            if old == new:
+                return
+            taken = session.scalars(select(FlowRow.id).where(FlowRow.workspace_id == ws.id, FlowRow.name == new))
+            if taken.first() is not None:
+                raise ConflictError(f"a flow named {new!r} already exists in workspace {workspace!r}")
+            data = dict(row.data)
+            data["name"] = new
+            row.name, row.data, row.updated_at = new, data, time.time()
+
+    # --- runs ----------------------------------------------------------------------------------------
+
+    def start_run(self, workspace: str, flow_name: str, trigger: str) -> str:
+        """Record a run as ``running`` (with this process's id, to detect a killed process later)."""
+        run_id = str(uuid.uuid4())
+        with self._write() as session:
+            ws = self._workspace(session, workspace)
+            session.add(
+                RunRow(
+                    id=run_id,
+                    workspace_id=ws.id,
+                    flow_name=flow_name,
+                    trigger=trigger,
+                    status="running",
+                    started_at=time.time(),
+                    pid=os.getpid(),
+                    host=socket.gethostname(),
+                )
+            )
+        return run_id
+
+    def finish_run(
+        self,
+        run_id: str,
+        status: str,
+        error: str | None,
+        summary: dict[str, Any] | None,
+        nodes: Sequence[RunNodeRecord],
+    ) -> None:
+        if status not in RUN_STATUSES or status == "running":
+            raise ValueError(f"a run cannot finish as {status!r}")
+        with self._write() as session:
+            row = session.get(RunRow, run_id)
+            if row is None:
+                raise NotFoundError(f"there is no run {run_id}")
+            row.status, row.error, row.summary, row.finished_at = status, error, summary, time.time()
+            session.execute(delete(RunNodeRow).where(RunNodeRow.run_id == run_id))
+            session.add_all(
+                RunNodeRow(
+                    run_id=run_id,
+                    node_id=n.node_id,
+                    items_in=n.items_in,
+                    items_out=n.items_out,
+                    errors=n.errors,
+                    duration_ms=n.duration_ms,
+                    sample=list(n.sample),
+                    error=n.error,
+                )
+                for n in nodes
+            )
+
+    def list_runs(self, workspace: str, *, flow: str | None = None, limit: int = 50) -> list[RunInfo]:
+        with self._read() as session:
+            ws = self._workspace(session, workspace)
+            query = select(RunRow).where(RunRow.workspace_id == ws.id)
+            if flow is not None:
+                query = query.where(RunRow.flow_name == flow)
+            rows = session.scalars(query.order_by(RunRow.started_at.desc()).limit(limit)).all()
+            return [_run_info(row, ws.name) for row in rows]
+
+    def get_run(self, run_id: str) -> RunDetail:
+        """A run with its nodes and API calls; ``run_id`` may be a unique prefix (as ``runs list`` shows)."""
+        with self._read() as session:
+            rows = session.scalars(select(RunRow).where(RunRow.id.startswith(run_id, autoescape=True)).limit(2)).all()
+            if not rows or not run_id:
+                raise NotFoundError(f"there is no run {run_id!r}", hint="flowdesk runs list shows the run ids")
+            if len(rows) > 1:
+                raise NotFoundError(f"{run_id!r} is the start of several run ids; give more of it")
+            row = rows[0]
+            ws = session.get(WorkspaceRow, row.workspace_id)
+            nodes = session.scalars(select(RunNodeRow).where(RunNodeRow.run_id == row.id).order_by(RunNodeRow.id))
+            calls = session.scalars(
+                select(ApiCallRow).where(ApiCallRow.run_id == row.id).order_by(ApiCallRow.at, ApiCallRow.id)
+            )
+            return RunDetail(
+                info=_run_info(row, ws.name if ws else ""),
+                nodes=[
+                    RunNodeRecord(
+                        node_id=n.node_id,
+                        items_in=n.items_in,
+                        items_out=n.items_out,
+                        errors=n.errors,
+                        duration_ms=n.duration_ms,
+                        sample=list(n.sample or []),
+                        error=n.error,
+                    )
+                    for n in nodes
+                ],
+                api_calls=[_call_record(c, c.connection_name) for c in calls],
+            )
+
+    def _mark_interrupted_runs(self) -> list[str]:
+        """Mark ``running`` runs whose process is gone as ``interrupted``; returns their ids."""
+        host = socket.gethostname()
+        with self._read() as session:
+            running = session.execute(select(RunRow.id, RunRow.pid, RunRow.host).where(RunRow.status == "running"))
+            dead = [
+                run_id
+                for run_id, pid, run_host in running.tuples().all()
+                if pid is None or (run_host == host and not _process_alive(pid))
+            ]
+        if dead:
+            with self._write() as session:
+                session.execute(
+                    update(RunRow)
+                    .where(RunRow.id.in_(dead), RunRow.status == "running")
+                    .values(status="interrupted", error=INTERRUPTED_MESSAGE, finished_at=time.time())
+                )
+        return dead
+
+    # --- audit ---------------------------------------------------------------------------------------
+
+    def add_audit(
+        self, workspace: str, user: str, action: str, target: str, detail: dict[str, Any] | None = None
+    ) -> None:
+        with self._write() as session:
+            ws = self._workspace(session, workspace)
+            session.add(
+                AuditRow(workspace_id=ws.id, at=time.time(), user=user, action=action, target=target, detail=detail)
+            )
+
+    def list_audit(self, workspace: str, *, limit: int = 100) -> list[AuditEntry]:
+        with self._read() as session:
+            ws = self._workspace(session, workspace)
+            rows = session.scalars(
+                select(AuditRow).where(AuditRow.workspace_id == ws.id).order_by(AuditRow.at.desc()).limit(limit)
+            ).all()
+            return [AuditEntry(r.at, r.user, r.action, r.target, r.detail) for r in rows]
+
+    # --- internals -----------------------------------------------------------------------------------
+
+    def _workspace(self, session: Session, name: str) -> WorkspaceRow:
+        row = session.scalars(select(WorkspaceRow).where(WorkspaceRow.name == name)).first()
+        if row is None:
+            raise NotFoundError(f"there is no workspace {name!r}", hint="flowdesk --workspace NAME creates one")
+        return row
+
+    def _connection(self, session: Session, ws: WorkspaceRow, name: str) -> ConnectionRow:
+        row = session.scalars(
+            select(ConnectionRow).where(ConnectionRow.workspace_id == ws.id, ConnectionRow.name == name)
+        ).first()
+        if row is None:
+            names = session.scalars(
+                select(ConnectionRow.name).where(ConnectionRow.workspace_id == ws.id).order_by(ConnectionRow.name)
+            ).all()
+            raise NotFoundError(
+                f"there is no connection {name!r} in workspace {ws.name!r} (connections: {', '.join(names) or 'none'})",
+                hint="flowdesk connection list shows them; flowdesk connection add FILE adds one",
+            )
+        return row
+
+    def _flow(self, session: Session, ws: WorkspaceRow, name: str) -> FlowRow:
+        row = session.scalars(select(FlowRow).where(FlowRow.workspace_id == ws.id, FlowRow.name == name)).first()
+        if row is None:
+            names = session.scalars(select(FlowRow.name).where(FlowRow.workspace_id == ws.id)).all()
+            raise NotFoundError(
+                f"there is no flow {name!r} in workspace {ws.name!r} (flows: {', '.join(sorted(names)) or 'none'})",
+                hint="flowdesk flow list shows them; flowdesk flow import FILE adds one",
+            )
+        return row
+
+    def _check_one_per_service(
+        self, session: Session, ws: WorkspaceRow, connection: Connection, *, keep: int | None
+    ) -> None:
+        if not connection.is_preset:
+            return
+        other = session.scalars(
+            select(ConnectionRow.name).where(
+                ConnectionRow.workspace_id == ws.id,
+                ConnectionRow.service == connection.service,
+                ConnectionRow.id != (keep if keep is not None else -1),
+            )
+        ).first()
+        if other is not None:
+            raise ConflictError(
+                f"Only one {connection.service} connection allowed per workspace",
+                hint=f"workspace {ws.name!r} already has {other!r}: edit that one, or use another workspace",
+            )
+
+    def _write_connection(
+        self, session: Session, ws: WorkspaceRow, row: ConnectionRow, connection: Connection, now: float
+    ) -> None:
+        data = public_dict(connection)
+        data.pop("entities", None)
+        row.name, row.service, row.data, row.updated_at = connection.name, connection.service, data, now
+        session.flush()  # the row id is part of each secret's associated data
+        session.execute(delete(EntityRow).where(EntityRow.connection_id == row.id))
+        session.add_all(
+            EntityRow(
+                connection_id=row.id,
+                name=entity.name,
+                position=position,
+                data=entity.model_dump(mode="json", by_alias=True, exclude_none=True),
+            )
+            for position, entity in enumerate(connection.entities)
+        )
+        session.execute(delete(SecretRow).where(SecretRow.connection_id == row.id))
+        values = secret_values(connection)
+        if values:
+            key = self._key(ws, create=True)
+            assert key is not None
+            for field, value in values.items():
+                nonce, ciphertext = encrypt(key, value, associated_data(ws.uuid, row.id, field))
+                session.add(
+                    SecretRow(
+                        workspace_id=ws.id,
+                        owner_kind="connection",
+                        connection_id=row.id,
+                        field=field,
+                        nonce=nonce,
+                        ciphertext=ciphertext,
+                    )
+                )
+
+    def _key(self, ws: WorkspaceRow, *, create: bool) -> bytes | None:
+        """The workspace's data key (cached); made, and its home recorded, on first need when ``create``."""
+        cached = self._keys.get(ws.uuid)
+        if cached is not None:
+            return cached
+        where: KeyStore | None = ws.key_store if ws.key_store in ("keyring", "vault") else None  # type: ignore[assignment]
+        found = self._keychain.load(ws.uuid, where)
+        if found is None:
+            if not create:
+                return None
+            found = self._keychain.create(ws.uuid)
+        key, home = found
+        if ws.key_store != home:
+            ws.key_store = home  # saved with the caller's transaction (a write session)
+        self._keys[ws.uuid] = key
+        return key
+
+    @staticmethod
+    def _last_calls(session: Session, workspace_id: int) -> dict[int, tuple[float, bool]]:
+        newest = (
+            select(func.max(ApiCallRow.id))
+            .where(ApiCallRow.workspace_id == workspace_id, ApiCallRow.connection_id.is_not(None))
+            .group_by(ApiCallRow.connection_id)
+        )
+        rows = session.execute(
+            select(ApiCallRow.connection_id, ApiCallRow.at, ApiCallRow.ok).where(ApiCallRow.id.in_(newest))
+        )
+        return {int(cid): (float(at), bool(ok)) for cid, at, ok in rows.tuples() if cid is not None}
+
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+
+def _translate(exc: SQLAlchemyError, db_path: Path) -> OperationalError:
+    detail = str(getattr(exc, "orig", exc))
+    if isinstance(exc, SqlOperationalError) and "locked" in detail:
+        return OperationalError(
+            f"{db_path} is busy (another flowdesk process holds a write lock); nothing was changed",
+            hint="wait for the other command or window to finish, then try again",
+        )
+    return OperationalError(f"the store {db_path} failed: {detail}; nothing was changed")
+
+
+def _workspace_info(row: WorkspaceRow) -> WorkspaceInfo:
+    return WorkspaceInfo(name=row.name, uuid=row.uuid, created_at=row.created_at)
+
+
+def _entities(session: Session, connection_id: int) -> list[EntityRow]:
+    return list(
+        session.scalars(select(EntityRow).where(EntityRow.connection_id == connection_id).order_by(EntityRow.position))
+    )
+
+
+def _status(row: ConnectionRow, last_call: tuple[float, bool] | None) -> ConnectionStatus:
+    tested = (row.last_tested_at, bool(row.last_test_ok)) if row.last_tested_at is not None else None
+    newest = max((x for x in (tested, last_call) if x is not None), default=None, key=lambda x: x[0])
+    if newest is None:
+        return "untested"
+    return "connected" if newest[1] else "failing"
+
+
+def _call_record(row: ApiCallRow, connection: str) -> ApiCallRecord:
+    return ApiCallRecord(
+        at=row.at,
+        connection=connection,
+        method=row.method,
+        url=row.url,
+        status=row.status,
+        duration_ms=row.duration_ms,
+        attempt=row.attempt,
+        ok=row.ok,
+        error=row.error,
+        entity=row.entity,
+        run_id=row.run_id,
+        node_id=row.node_id,
+    )
+
+
+def _run_info(row: RunRow, workspace: str) -> RunInfo:
+    return RunInfo(
+        id=row.id,
+        workspace=workspace,
+        flow_name=row.flow_name,
+        trigger=row.trigger,
+        status=row.status,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        error=row.error,
+        summary=dict(row.summary or {}),
+    )
+
+
+def _epoch(moment: datetime | float) -> float:
+    return moment.timestamp() if isinstance(moment, datetime) else float(moment)
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists on this machine (``os.kill(pid, 0)`` would kill it on Windows)."""
+    if pid == os.getpid():
+        return True
+    if sys.platform == "win32":
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        try:
+            code = ctypes.c_ulong()
+            return bool(kernel32.GetExitCodeProcess(handle, ctypes.byref(code))) and code.value == 259  # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
