@@ -6,8 +6,9 @@ In files a secret may be written as ``${env:NAME}`` (see :mod:`flowdesk.model.se
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, ClassVar, Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import (
     BaseModel,
@@ -157,6 +158,26 @@ class Proxy(_Strict):
     password: SecretStr | None = None
     SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("password",)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _credentials_out_of_url(cls, data: Any) -> Any:
+        """``http://user:pass@host`` becomes ``username``/``password``: the password is a secret, the URL is not."""
+        if not isinstance(data, dict) or not isinstance(data.get("url"), str):
+            return data
+        parts = urlsplit(data["url"])
+        if parts.username is None and parts.password is None:
+            return data
+        data = dict(data)
+        host = parts.hostname or ""
+        netloc = f"[{host}]" if ":" in host else host
+        if parts.port is not None:
+            netloc += f":{parts.port}"
+        data["url"] = urlunsplit(parts._replace(netloc=netloc))
+        data.setdefault("username", unquote(parts.username or "") or None)
+        if parts.password is not None and not data.get("password"):
+            data["password"] = unquote(parts.password)
+        return data
+
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
@@ -168,6 +189,10 @@ class ClientCert(_Strict):
     key: str | None = None
     password: SecretStr | None = None
     SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("password",)
+
+
+SENSITIVE_NAME = re.compile(r"authorization|cookie|token|secret|password|passwd|api[-_]?key|^x-.*key", re.I)
+"""Header (and query parameter) names whose values are credentials."""
 
 
 # --- entities ------------------------------------------------------------------------------------------
@@ -274,6 +299,18 @@ class Entity(_Strict):
     @classmethod
     def _data_path(cls, value: str | None) -> str | None:
         return _check_jsonpath(value)
+
+    @field_validator("headers", "query")
+    @classmethod
+    def _no_literal_credentials(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """An entity is stored and exported in the clear, so it must not carry a credential itself."""
+        for name, item in value.items():
+            if SENSITIVE_NAME.search(name) and isinstance(item, str) and item and "{" not in item:
+                raise ValueError(
+                    f"{name!r} holds a credential: put it in the connection's auth or headers (sealed in the "
+                    f"keychain), or template it, e.g. {{vars.{name.lower().replace('-', '_')}}}"
+                )
+        return value
 
     @field_validator("pagination", mode="before")
     @classmethod

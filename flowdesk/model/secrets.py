@@ -15,10 +15,10 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from flowdesk.model.connection import SENSITIVE_NAME as _SENSITIVE_HEADER
 from flowdesk.model.connection import Connection
 from flowdesk.model.errors import InvalidConfigError
 
-_SENSITIVE_HEADER = re.compile(r"authorization|cookie|token|secret|password|passwd|api[-_]?key|^x-.*key", re.I)
 _ENV_REF = re.compile(r"^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$")
 
 

@@ -176,19 +176,15 @@ class Store:
                     .join(ConnectionRow, EntityRow.connection_id == ConnectionRow.id)
                     .where(ConnectionRow.workspace_id == ws.id)
                     .group_by(EntityRow.connection_id)
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             day = {
                 cid: (int(calls), int(oks or 0))
                 for cid, calls, oks in session.execute(
-                    select(ApiCallRow.connection_id, func.count(), func.sum(ApiCallRow.ok))
+                    select(ApiCallRow.connection_id, func.count(), func.sum(ApiCallRow.ok, type_=Integer))
                     .where(ApiCallRow.workspace_id == ws.id, ApiCallRow.at >= since)
                     .group_by(ApiCallRow.connection_id)
-                )
-                .tuples()
-                .all()
+                ).all()
             }
             last = self._last_calls(session, ws.id)
             infos = []
@@ -352,9 +348,9 @@ class Store:
         with self._write() as session:
             ws = self._workspace(session, workspace)
             ids = dict(
-                session.execute(select(ConnectionRow.name, ConnectionRow.id).where(ConnectionRow.workspace_id == ws.id))
-                .tuples()
-                .all()
+                session.execute(
+                    select(ConnectionRow.name, ConnectionRow.id).where(ConnectionRow.workspace_id == ws.id)
+                ).all()
             )
             session.execute(
                 insert(ApiCallRow),
@@ -386,7 +382,7 @@ class Store:
             ws = self._workspace(session, workspace)
             row = self._connection(session, ws, connection)
             calls, oks = session.execute(
-                select(func.count(), func.sum(ApiCallRow.ok)).where(
+                select(func.count(), func.sum(ApiCallRow.ok, type_=Integer)).where(
                     ApiCallRow.connection_id == row.id, ApiCallRow.at >= since
                 )
             ).one()
@@ -423,16 +419,12 @@ class Store:
         with self._read() as session:
             ws = self._workspace(session, workspace)
             row = self._connection(session, ws, connection)
-            rows = (
-                session.execute(
-                    select(hour, func.count(), func.count() - func.sum(ApiCallRow.ok))
-                    .where(ApiCallRow.connection_id == row.id, ApiCallRow.at >= _epoch(since))
-                    .group_by(hour)
-                    .order_by(hour)
-                )
-                .tuples()
-                .all()
-            )
+            rows = session.execute(
+                select(hour, func.count(), func.count() - func.sum(ApiCallRow.ok, type_=Integer))
+                .where(ApiCallRow.connection_id == row.id, ApiCallRow.at >= _epoch(since))
+                .group_by(hour)
+                .order_by(hour)
+            ).all()
             return [HourUsage(float(start), int(calls), int(errors or 0)) for start, calls, errors in rows]
 
     # --- flows ---------------------------------------------------------------------------------------
@@ -463,9 +455,7 @@ class Store:
                     select(RunRow.flow_name, RunRow.status)
                     .join(latest, (RunRow.flow_name == latest.c.flow_name) & (RunRow.started_at == latest.c.at))
                     .where(RunRow.workspace_id == ws.id)
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             return [
                 FlowInfo(
@@ -599,7 +589,7 @@ class Store:
             running = session.execute(select(RunRow.id, RunRow.pid, RunRow.host).where(RunRow.status == "running"))
             dead = [
                 run_id
-                for run_id, pid, run_host in running.tuples().all()
+                for run_id, pid, run_host in running.all()
                 if pid is None or (run_host == host and not _process_alive(pid))
             ]
         if dead:
@@ -742,7 +732,7 @@ class Store:
         rows = session.execute(
             select(ApiCallRow.connection_id, ApiCallRow.at, ApiCallRow.ok).where(ApiCallRow.id.in_(newest))
         )
-        return {int(cid): (float(at), bool(ok)) for cid, at, ok in rows.tuples() if cid is not None}
+        return {int(cid): (float(at), bool(ok)) for cid, at, ok in rows if cid is not None}
 
 
 # --- helpers -------------------------------------------------------------------------------------------

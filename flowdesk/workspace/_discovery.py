@@ -20,6 +20,19 @@ from flowdesk.discovery import (
 from flowdesk.model.errors import UserError
 from flowdesk.model.files import parse_text
 
+__all__ = [
+    "INTROSPECTION_QUERY",
+    "DiscoveryResult",
+    "discover_graphql",
+    "discover_odata",
+    "discover_openapi",
+    "graphql_from_text",
+    "is_url",
+    "odata_metadata_url",
+    "openapi_from_file",
+    "read_local",
+]
+
 
 def is_url(ref: str) -> bool:
     return urlsplit(ref).scheme in ("http", "https")

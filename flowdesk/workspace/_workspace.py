@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import getpass
 import asyncio
+import getpass
 import json
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flowdesk.connections import UNSET, ConnectionClient, Page, RateLimiter, TestResult
-from flowdesk.model import ApiCallMade, Connection, Entity, public_dict, secret_values
 from flowdesk.discovery import DiscoveryResult
+from flowdesk.model import ApiCallMade, Connection, Entity, public_dict, secret_values
 from flowdesk.model.errors import NotFoundError, UserError
-from flowdesk.engine import FlowRunner, RunResult
-from flowdesk.model.flow import Flow, validate_flow
 from flowdesk.store import (
     ConnectionInfo,
     ConnectionUsage,
@@ -28,6 +26,10 @@ from flowdesk.store import (
 from flowdesk.workspace import _discovery as _disc
 from flowdesk.workspace._calls import CallOutcome
 from flowdesk.workspace._runs import RunProgress, current_run_id
+
+if TYPE_CHECKING:  # the engine and the flow model load on first use: most CLI commands never need them
+    from flowdesk.engine import FlowRunner, RunResult
+    from flowdesk.model.flow import Flow
 
 _FLUSH_EVERY = 500
 """API-call events are written to the store in batches: one transaction per call would dominate a run."""
@@ -131,7 +133,8 @@ class Workspace:
         self.store.update_connection(self.name, old_name, connection)
         self._forget_client(old_name)
         self._forget_client(connection.name)
-        self._audit("connection.update", connection.name, {"old_name": old_name} if old_name != connection.name else None)
+        detail = {"old_name": old_name} if old_name != connection.name else None
+        self._audit("connection.update", connection.name, detail)
 
     def remove_connection(self, name: str) -> None:
         self.store.remove_connection(self.name, name)
@@ -326,6 +329,8 @@ class Workspace:
         Raises:
             InvalidConfigError: naming the node and field (or edge) that is wrong.
         """
+        from flowdesk.model.flow import Flow, validate_flow
+
         return validate_flow(data if isinstance(data, Flow) else dict(data), connections=self.connection_map())
 
     def save_flow(self, flow: Flow) -> None:
@@ -339,6 +344,8 @@ class Workspace:
 
     def get_flow(self, name: str) -> Flow:
         """The stored flow ``name`` (validated only for its format: connections may have changed since)."""
+        from flowdesk.model.flow import Flow
+
         return Flow.model_validate(self.store.get_flow(self.name, name))
 
     def export_flow(self, name: str) -> dict[str, Any]:
@@ -372,6 +379,8 @@ class Workspace:
         Raises:
             InvalidConfigError: the flow is invalid (nothing is run or recorded).
         """
+        from flowdesk.engine import FlowRunner
+
         flow = self.validate_flow(flow)
         run_id = self.store.start_run(self.name, flow.name, trigger)
         progress = RunProgress()
