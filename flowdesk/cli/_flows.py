@@ -249,7 +249,10 @@ def cmd_runs_show(args: argparse.Namespace) -> int:
         print(f"error: {info['error']}")
     print_table(
         ["node", "in", "out", "errors", "ms", "error"],
-        [[n["node_id"], n["items_in"], n["items_out"], n["errors"], n["duration_ms"], n.get("error")] for n in data.get("nodes", [])],
+        [
+            [n["node_id"], n["items_in"], n["items_out"], n["errors"], n["duration_ms"], n.get("error")]
+            for n in data.get("nodes", [])
+        ],
     )
     calls = data.get("api_calls", [])
     print(f"{len(calls)} API call(s)")

@@ -25,7 +25,11 @@ TINY_FLOW: dict[str, Any] = {
     "name": "self-test",
     "nodes": [
         {"id": "start", "type": "trigger", "config": {"kind": "manual"}},
-        {"id": "fetch", "type": "api_call", "config": {"connection": "demo-crm", "entity": "list_customers", "all_pages": True}},
+        {
+            "id": "fetch",
+            "type": "api_call",
+            "config": {"connection": "demo-crm", "entity": "list_customers", "all_pages": True},
+        },
         {"id": "eu", "type": "condition", "config": {"expression": "region == 'EU'"}},
         {"id": "all", "type": "collect", "config": {}},
     ],
@@ -57,7 +61,9 @@ def run_self_test() -> int:
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     frozen = "frozen" if getattr(sys, "frozen", False) else "from source"
-    print(f"self-test {'passed' if failures == 0 else f'FAILED ({failures})'} ({frozen}, Python {sys.version.split()[0]})")
+    print(
+        f"self-test {'passed' if failures == 0 else f'FAILED ({failures})'} ({frozen}, Python {sys.version.split()[0]})"
+    )
     return 0 if failures == 0 else 1
 
 
@@ -89,8 +95,7 @@ async def _store_and_flow(data_dir: Path) -> str:
     try:
         ws.add_connection(parse_connection(demo_connection_data(base_url)))
         secret = "demo-key"
-        raw = b"".join(p.read_bytes() for p in data_dir.rglob("*") if p.is_file())
-        if secret.encode() in raw:
+        if _readable_anywhere(data_dir, secret):
             raise RuntimeError("a secret is readable in the data dir")
         result = await ws.run_flow(Flow.model_validate(TINY_FLOW))
         if result.status != "succeeded":
@@ -100,3 +105,8 @@ async def _store_and_flow(data_dir: Path) -> str:
     finally:
         await ws.aclose()
         await server.stop()
+
+
+def _readable_anywhere(folder: Path, secret: str) -> bool:
+    """Whether ``secret`` appears in the bytes of any file under ``folder`` (the store, its WAL, the vault)."""
+    return any(secret.encode() in p.read_bytes() for p in folder.rglob("*") if p.is_file())

@@ -66,6 +66,9 @@ async def iterate_pages(entity: Entity, fetch: Fetch) -> AsyncGenerator[Page, No
             yield page
             if not page.response.ok or len(page.records) < strategy.limit:
                 return
+            total = _int(find_first(strategy.total_path, page.response.body)) if strategy.total_path else None
+            if total is not None and offset + len(page.records) >= total:
+                return
             offset, previous = offset + strategy.limit, page.records
     elif isinstance(strategy, PagePagination):
         current, previous = strategy.start, None

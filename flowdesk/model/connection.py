@@ -203,13 +203,23 @@ class NoPagination(_Strict):
 
 
 class OffsetPagination(_Strict):
-    """``?offset=0&limit=100``, then 100, 200 … until a page has fewer records than ``limit``."""
+    """``?offset=0&limit=100``, then 100, 200 … until a page has fewer records than ``limit``.
+
+    With ``total_path`` (where the response gives the record count, e.g. ``$.total``) it also stops once
+    ``offset + records`` reaches the total, sparing the empty page a count that divides evenly would need.
+    """
 
     type: Literal["offset"] = "offset"
     offset_param: str = "offset"
     limit_param: str = "limit"
     limit: int = Field(100, ge=1)
     start: int = Field(0, ge=0)
+    total_path: str | None = None
+
+    @field_validator("total_path")
+    @classmethod
+    def _path(cls, value: str | None) -> str | None:
+        return _check_jsonpath(value)
 
 
 class PagePagination(_Strict):

@@ -88,10 +88,14 @@ def _location(loc: tuple[Any, ...], data: Any) -> str:
             continue
         if isinstance(node, dict) and part not in node and node.get("type") == part:
             continue  # the union variant's name, not a field
-        if isinstance(node, dict) and part not in node and not out.endswith(part):
-            # pydantic names function validators and tags; keep only real fields
-            if part.startswith(("function-", "tagged-union")):
-                continue
+        # pydantic names function validators and tags; keep only real fields
+        if (
+            isinstance(node, dict)
+            and part not in node
+            and not out.endswith(part)
+            and part.startswith(("function-", "tagged-union"))
+        ):
+            continue
         out += f".{part}" if out else str(part)
         node = node.get(part) if isinstance(node, dict) else None
     return out

@@ -145,3 +145,19 @@ async def test_non_json_page_names_the_content_type(respx_mock, client_for) -> N
     async with client_for() as client:
         with pytest.raises(InvalidResponseError, match="text/plain"):
             [p async for p in client.pages(entity)]
+
+
+
+async def test_offset_stops_at_the_total_without_asking_for_an_empty_page(respx_mock, client_for) -> None:
+    # 6 records in pages of 2: without a total the client would need a 4th, empty page to know it is done.
+    def answer(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params["offset"])
+        return httpx.Response(200, json={"data": _items(offset, 2), "total": 6})
+
+    route = respx_mock.get(f"{BASE}/items").mock(side_effect=answer)
+    pagination = {"type": "offset", "limit": 2, "total_path": "$.total"}
+    entity = Entity(name="items", path="/items", data_path="$.data", pagination=pagination)
+    async with client_for() as client:
+        records = [r async for r in client.records(entity)]
+    assert [r["id"] for r in records] == [0, 1, 2, 3, 4, 5]
+    assert route.call_count == 3

@@ -32,8 +32,12 @@ def test_full_connection_with_every_setting_validates() -> None:
             "proxy": {"url": "http://proxy:3128", "username": "u", "password": "pw"},
             "auth": {"type": "api_key", "location": "query", "name": "api_key", "key": "k"},
             "entities": [
-                {"name": "customers", "path": "/customers", "data_path": "$.data.customers",
-                 "pagination": {"type": "offset", "limit": 50}},
+                {
+                    "name": "customers",
+                    "path": "/customers",
+                    "data_path": "$.data.customers",
+                    "pagination": {"type": "offset", "limit": 50},
+                },
                 {"name": "next", "path": "/n", "pagination": {"type": "cursor", "next_cursor_path": "$.meta.next"}},
                 {"name": "pages", "path": "/p", "pagination": {"type": "page", "total_pages_path": "$.total_pages"}},
                 {"name": "linked", "path": "/l", "pagination": "link_header"},
@@ -88,7 +92,9 @@ def test_auth_shorthand_spellings_mean_the_same() -> None:
 
 def test_env_references_are_resolved_and_missing_ones_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CRM_KEY", "from-env")
-    conn = parse_connection({"name": "a", "base_url": "http://x", "auth": {"type": "bearer", "token": "${env:CRM_KEY}"}})
+    conn = parse_connection(
+        {"name": "a", "base_url": "http://x", "auth": {"type": "bearer", "token": "${env:CRM_KEY}"}}
+    )
     assert secret_values(conn) == {"auth.token": "from-env"}
     monkeypatch.delenv("CRM_KEY")
     found = problems({"name": "a", "base_url": "http://x", "auth": {"type": "bearer", "token": "${env:CRM_KEY}"}})
