@@ -102,6 +102,9 @@ def flowdesk_env(data_dir: Path) -> dict[str, str]:
     env["FLOWDESK_DATA_DIR"] = str(data_dir)
     env["FLOWDESK_MASTER_PASSWORD"] = "benchmark-only-password"
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    # An installed flowdesk has compiled bytecode, like the httpx the baseline imports: let the warm-up
+    # run write it, or every run would pay for compiling flowdesk's sources.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 

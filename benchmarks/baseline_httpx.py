@@ -1,6 +1,6 @@
 """The plain-httpx baseline: what a person would write by hand for the same work.
 
-usage: baseline_httpx.py WORKLOAD BASE_URL [--concurrency N]
+usage: baseline_httpx.py WORKLOAD BASE_URL [--concurrency N] [--print]
 WORKLOAD: pages (offset pagination over /api/items) | cursor | posts (2,000 POSTs, one per item)
 Every ratio in benchmarks/ is measured against this script run in the same session on the same server.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from typing import Any
 
 import httpx
 
@@ -18,15 +19,15 @@ POSTS = 2000
 HEADERS = {"X-API-Key": "demo-key"}
 
 
-async def pages(client: httpx.AsyncClient, base: str) -> int:
-    offset, items = 0, 0
+async def pages(client: httpx.AsyncClient, base: str, out: list[Any]) -> int:
+    offset = 0
     while True:
         r = await client.get(f"{base}/api/items", params={"offset": offset, "limit": LIMIT})
         r.raise_for_status()
         records = r.json()["data"]
-        items += len(records)
+        out.extend(records)
         if len(records) < LIMIT:
-            return items
+            return len(out)
         offset += LIMIT
 
 
@@ -65,16 +66,21 @@ async def main() -> None:
     parser.add_argument("workload", choices=["pages", "cursor", "posts"])
     parser.add_argument("base")
     parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--print", action="store_true", help="print the records as a JSON array (as `call --json`)")
     args = parser.parse_args()
+    records: list[Any] = []
     limits = httpx.Limits(max_connections=max(1, args.concurrency))
     async with httpx.AsyncClient(headers=HEADERS, timeout=30, limits=limits) as client:
         if args.workload == "pages":
-            count = await pages(client, args.base)
+            count = await pages(client, args.base, records)
         elif args.workload == "cursor":
             count = await cursor(client, args.base)
         else:
             count = await posts(client, args.base, args.concurrency)
-    print(json.dumps({"workload": args.workload, "count": count}))
+    if args.print:
+        print(json.dumps(records))
+    else:
+        print(json.dumps({"workload": args.workload, "count": count}))
 
 
 if __name__ == "__main__":

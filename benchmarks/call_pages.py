@@ -1,7 +1,8 @@
 """1,000 pages of 100 records from the demo API: ``flowdesk call --all-pages`` vs a plain httpx loop.
 
 usage: python benchmarks/call_pages.py [--reps 5]
-Both are whole processes against the same demo server (its own process), interleaved; prints medians,
+Both are whole processes doing the same work -- fetch every page, print the records as one JSON array --
+against the same demo server (its own process), interleaved; prints medians,
 ratios (plain httpx = 1.00) and peak RSS. Target: flowdesk at most 1.15x.
 """
 
@@ -27,7 +28,13 @@ def main() -> None:
         conn_file.write_text(json.dumps(demo_connection_data(base)))
         subprocess.run([*FLOWDESK, "connection", "add", str(conn_file)], env=env, check=True, capture_output=True)
         runs = {
-            "plain httpx loop (baseline)": [PYTHON, str(ROOT / "benchmarks" / "baseline_httpx.py"), "pages", base],
+            "plain httpx loop (baseline)": [
+                PYTHON,
+                str(ROOT / "benchmarks" / "baseline_httpx.py"),
+                "pages",
+                base,
+                "--print",
+            ],
             "flowdesk call --all-pages --json": [*FLOWDESK, "call", "demo-crm", "list_items", "--all-pages", "--json"],
         }
         timings = compare(runs, args.reps, env)

@@ -23,7 +23,6 @@ from flowdesk.store import (
     Store,
     WorkspaceInfo,
 )
-from flowdesk.workspace import _discovery as _disc
 from flowdesk.workspace._calls import CallOutcome
 from flowdesk.workspace._runs import RunProgress, current_run_id
 
@@ -273,6 +272,8 @@ class Workspace:
             UserError: no or several sources given, or a malformed document (naming where).
             OperationalError: the URL could not be fetched.
         """
+        from flowdesk.workspace import _discovery as _disc
+
         given = [s for s in (openapi, odata, graphql) if s]
         if len(given) != 1:
             raise UserError("give exactly one of --openapi, --odata or --graphql")
