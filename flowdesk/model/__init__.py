@@ -32,10 +32,13 @@ from flowdesk.model.events import (
     RunStarted,
 )
 from flowdesk.model.files import load_connection, parse_connection, parse_text, read_document, validate
+from flowdesk.model.flow import Edge, Flow, FlowEditError, FlowNode, Position, validate_flow
+from flowdesk.model.nodes import NODE_SPECS, NodeSpec, PortSpec, node_spec
 from flowdesk.model.secrets import public_dict, secret_values, with_secrets
 
 __all__ = [
     "GENERIC_SERVICES",
+    "NODE_SPECS",
     "ApiCallMade",
     "ApiKeyAuth",
     "BasicAuth",
@@ -44,17 +47,24 @@ __all__ = [
     "Connection",
     "CursorPagination",
     "DigestAuth",
+    "Edge",
     "Entity",
+    "Flow",
+    "FlowEditError",
+    "FlowNode",
     "ItemsEmitted",
     "LinkHeaderPagination",
     "NoAuth",
     "NoPagination",
     "NodeFailed",
     "NodeFinished",
+    "NodeSpec",
     "NodeStarted",
     "OAuth2Auth",
     "OffsetPagination",
     "PagePagination",
+    "PortSpec",
+    "Position",
     "Proxy",
     "RateLimit",
     "RetryPolicy",
@@ -63,11 +73,13 @@ __all__ = [
     "RunStarted",
     "SchemaField",
     "load_connection",
+    "node_spec",
     "parse_connection",
     "parse_text",
     "public_dict",
     "read_document",
     "secret_values",
     "validate",
+    "validate_flow",
     "with_secrets",
 ]

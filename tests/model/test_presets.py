@@ -14,7 +14,7 @@ SEED_SERVICES = {
 
 def test_every_seed_service_has_a_valid_preset() -> None:
     presets = service_presets()
-    assert SEED_SERVICES <= set(presets)
+    assert set(presets) >= SEED_SERVICES
     for preset in presets.values():
         conn = preset.new_connection()
         assert conn.is_preset, preset.service
