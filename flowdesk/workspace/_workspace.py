@@ -31,7 +31,9 @@ if TYPE_CHECKING:  # the engine and the flow model load on first use: most CLI c
     from flowdesk.model.flow import Flow
 
 _FLUSH_EVERY = 500
-"""API-call events are written to the store in batches: one transaction per call would dominate a run."""
+_FLUSH_AFTER_S = 1.0
+"""API-call events are written to the store in batches (every 500, or after a second): one transaction per call
+would dominate a run, and a killed process loses at most the last second of its call history."""
 
 
 def current_user() -> str:
@@ -462,7 +464,7 @@ class Workspace:
         self._pending.append(event)
         for listener in self.event_listeners:
             listener(event)
-        if len(self._pending) >= _FLUSH_EVERY:
+        if len(self._pending) >= _FLUSH_EVERY or event.at - self._pending[0].at >= _FLUSH_AFTER_S:
             self.flush()
 
     def _forget_client(self, name: str) -> None:
