@@ -22,7 +22,7 @@ def test_trippin_v4(fixture_text):
     people = result.entity("list_People")
     assert (people.method, people.path, people.data_path) == ("GET", "/People", "$.value")
     assert people.pagination.model_dump() == {
-        "type": "offset", "offset_param": "$skip", "limit_param": "$top", "limit": 100, "start": 0,
+        "type": "offset", "offset_param": "$skip", "limit_param": "$top", "limit": 100, "start": 0, "total_path": None,
     }  # fmt: skip
     assert any("@odata.nextLink" in n for n in result.notes["list_People"])
     fields = {f.field: f.type for f in people.schema_}

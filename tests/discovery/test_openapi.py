@@ -199,7 +199,7 @@ def test_offset_pagination_guess():
     result = discover_openapi(_spec(_get([_q("offset"), _q("limit", default=50, maximum=200)])))
     entity = result.entity("list")
     assert entity.pagination.model_dump() == {
-        "type": "offset", "offset_param": "offset", "limit_param": "limit", "limit": 50, "start": 0,
+        "type": "offset", "offset_param": "offset", "limit_param": "limit", "limit": 50, "start": 0, "total_path": None,
     }  # fmt: skip
     assert entity.query == {}
     assert result.notes["list"] == ["pagination guessed from offset+limit (offset, 50 per page)"]
