@@ -7,8 +7,8 @@ usage: python packaging/build.py [--skip-installer] [--self-test]
 * macOS: ``dist/flowdesk.app`` and ``dist/flowdesk-<version>.dmg`` (signed and notarised when the
   ``FLOWDESK_CODESIGN_IDENTITY`` / ``FLOWDESK_NOTARY_*`` variables are set; skipped otherwise)
 
-Why PyInstaller: it is the most travelled road with PySide6 6.x, builds here in under a minute (Nuitka took
-35 minutes for the same app on 2 cores), and its hooks handle Qt plugins; see packaging/README.md.
+Why PyInstaller: it is the most travelled road with PySide6 6.x, its hooks handle Qt plugins, and it needs no
+C toolchain (Nuitka, behind pyside6-deploy, compiles to C); see packaging/README.md.
 """
 
 from __future__ import annotations
@@ -38,14 +38,22 @@ QT_EXCLUDES = [
     "PySide6.QtOpenGLWidgets", "PySide6.QtSql", "PySide6.QtTest", "PySide6.QtDBus", "PySide6.QtXml",
     "PySide6.QtConcurrent", "PySide6.QtPrintSupport", "PySide6.QtDesigner", "PySide6.QtHelp", "PySide6.QtUiTools",
 ]
-PY_EXCLUDES = ["tkinter", "unittest", "pytest", "keyrings.alt", "httpx2", "IPython", "numpy", "pydoc_data"]
+PY_EXCLUDES = [
+    "tkinter", "unittest", "pytest", "keyrings.alt", "httpx2", "IPython", "numpy", "pydoc_data",
+    # development tools that plugins of our libraries can pull in (pydantic's mypy plugin, httpx's CLI)
+    "mypy", "ast_serialize", "librt", "rich", "pygments", "click", "markdown_it",
+]
 HIDDEN = [
     "keyring.backends.SecretService", "keyring.backends.macOS", "keyring.backends.Windows",
     "keyring.backends.fail", "keyring.backends.chainer", "sqlalchemy.dialects.sqlite", "httpx_aiohttp",
     "jsonpath_ng.ext", "simpleeval", "alembic.runtime.migration", "alembic.ddl.sqlite", "logging.config",
 ]
-# Qt plugin folders kept; everything else under PySide6/Qt/plugins is removed after the build.
+# Qt plugin folders kept; everything else under PySide6/Qt/plugins is removed after the build. The GTK 3
+# platform theme is dropped: it needs the system's GTK, and PyInstaller would bundle half of GTK's stack for it.
 KEEP_PLUGINS = {"platforms", "styles", "imageformats", "iconengines", "platformthemes", "xcbglintegrations", "tls"}
+DROP_PLUGIN_FILES = ("libqgtk3",)
+# Loaded with dlopen, so no ELF file names them as NEEDED: never pruned.
+DLOPENED = ("libpython", "libdbus-1", "libssl", "libcrypto")
 KEEP_PLATFORMS = ("offscreen", "xcb", "wayland", "minimal", "windows", "cocoa")
 
 
@@ -71,6 +79,8 @@ def pyinstaller() -> Path:
         cmd += ["--icon", str(icon)]
     if sys.platform == "darwin":
         cmd += ["--windowed", "--osx-bundle-identifier", "org.flowdesk.app"]
+    if sys.platform != "win32":
+        cmd += ["--strip"]  # debug symbols are most of libpython and of the Cython extensions
     for item in data:
         cmd += ["--add-data", item]
     for name in HIDDEN:
@@ -98,10 +108,56 @@ def trim(folder: Path) -> None:
                 lib.unlink()
     for translations in folder.rglob("PySide6/Qt/translations"):
         shutil.rmtree(translations, ignore_errors=True)
+    for name in DROP_PLUGIN_FILES:
+        for lib in folder.rglob(f"{name}*"):
+            lib.unlink()
+    if sys.platform.startswith("linux"):
+        prune_libraries(folder / "_internal")
+
+
+def _needed(elf: Path) -> set[str]:
+    """The shared libraries an ELF file names as NEEDED (``readelf -d``)."""
+    out = subprocess.run(["readelf", "-d", str(elf)], capture_output=True, text=True, check=False).stdout
+    return {line.split("[", 1)[1].split("]", 1)[0] for line in out.splitlines() if "(NEEDED)" in line}
+
+
+def prune_libraries(internal: Path) -> None:
+    """Delete the system libraries PyInstaller copied next to the app that nothing left in the folder needs.
+
+    Dropping Qt plugins (above) orphans the libraries PyInstaller collected for them; the closure of NEEDED
+    entries from every remaining extension module, Qt library and plugin tells which ones still matter.
+    """
+    if shutil.which("readelf") is None:
+        print("readelf not found: not pruning libraries", flush=True)
+        return
+    top = {p.name: p for p in internal.iterdir() if p.is_file() and ".so" in p.name}
+    roots = [p for p in internal.rglob("*.so*") if p.is_file() and p.parent != internal]
+    roots += [p for name, p in top.items() if not name.startswith("lib") or name.startswith(DLOPENED)]
+    keep: set[str] = set()
+    todo = list(roots)
+    while todo:
+        for name in _needed(todo.pop()):
+            if name in top and name not in keep:
+                keep.add(name)
+                todo.append(top[name])
+    for name, path in top.items():
+        if name.startswith("lib") and not name.startswith(DLOPENED) and name not in keep:
+            print(f"pruned {name} (nothing needs it)", flush=True)
+            path.unlink()
 
 
 def size_mb(folder: Path) -> float:
-    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6
+    """Unpacked size; symlinks and hard links (PyInstaller links Qt's libraries) count once."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for f in folder.rglob("*"):
+        if f.is_symlink() or not f.is_file():
+            continue
+        st = f.stat()
+        if (st.st_dev, st.st_ino) not in seen:
+            seen.add((st.st_dev, st.st_ino))
+            total += st.st_size
+    return total / 1e6
 
 
 def installer(folder: Path) -> Path | None:
@@ -116,7 +172,8 @@ def installer(folder: Path) -> Path | None:
         if iscc is None:
             print("Inno Setup (iscc) not found: skipping the installer", flush=True)
             return None
-        run([iscc, f"/DAppVersion={__version__}", f"/DSourceDir={folder}", f"/O{DIST}", str(HERE / "windows" / "flowdesk.iss")])
+        script = str(HERE / "windows" / "flowdesk.iss")
+        run([iscc, f"/DAppVersion={__version__}", f"/DSourceDir={folder}", f"/O{DIST}", script])
         return DIST / f"flowdesk-{__version__}-setup.exe"
     if system == "Darwin":
         run(["bash", str(HERE / "macos" / "make_dmg.sh"), str(DIST / "flowdesk.app"), __version__, str(DIST)])

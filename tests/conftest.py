@@ -52,18 +52,24 @@ def data_dir(tmp_path):  # type: ignore[no-untyped-def]
 class ServerThread:
     """A demo API server on 127.0.0.1 running on its own loop in a thread (real sockets)."""
 
-    def __init__(self, **config: object) -> None:
+    def __init__(self, *, clock: object = None, **config: object) -> None:
         import asyncio
         import threading
 
         from flowdesk.demo import DemoConfig, DemoServer
 
         self._loop = asyncio.new_event_loop()
-        self._server = DemoServer(DemoConfig(**config))  # type: ignore[arg-type]
+        timing = {"clock": clock} if clock is not None else {}
+        self._server = DemoServer(DemoConfig(**config), **timing)  # type: ignore[arg-type]
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
         self.base_url: str = asyncio.run_coroutine_threadsafe(self._server.start(), self._loop).result(30)
         self.config = self._server.config if hasattr(self._server, "config") else None
+
+    @property
+    def stats(self):  # type: ignore[no-untyped-def]
+        """What the server has answered so far (``DemoStats``: requests, token_requests, rate_limited …)."""
+        return self._server.stats
 
     def stop(self) -> None:
         import asyncio
@@ -95,3 +101,13 @@ def demo_server_factory() -> Iterator[object]:
     yield start
     for server in started:
         server.stop()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``packaging`` build the frozen app (minutes): they run only with ``-m packaging``."""
+    if "packaging" in (config.getoption("markexpr", "") or ""):
+        return
+    skip = pytest.mark.skip(reason="builds the frozen app: run with -m packaging")
+    for item in items:
+        if "packaging" in item.keywords:
+            item.add_marker(skip)
