@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -12,14 +13,16 @@ from typing import Any
 
 from flowdesk.cli._common import key_values, open_workspace
 from flowdesk.cli._output import note, plain, preview, print_json, print_table, when
-from flowdesk.model import load_connection, secret_values
+from flowdesk.model import Entity, load_connection, secret_values
 from flowdesk.model.errors import UserError
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
-    conn = commands.add_parser("connection", help="add, list, show, test, export or remove connections")
+    conn = commands.add_parser(
+        "connection", help="add, list, show, test, export, remove, authorize, refresh or disconnect connections"
+    )
     sub = conn.add_subparsers(title="connection commands", metavar="ACTION", required=True)
 
     add = sub.add_parser("add", help="add a connection from a JSON or YAML file")
@@ -50,6 +53,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     remove = sub.add_parser("remove", help="delete a connection, its entities and its secrets")
     remove.add_argument("name")
     remove.set_defaults(handler=cmd_remove)
+    _register_oauth(sub)
 
     entity = commands.add_parser("entity", help="list (or discover) a connection's entities")
     esub = entity.add_subparsers(title="entity commands", metavar="ACTION", required=True)
@@ -69,6 +73,13 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     call.add_argument("--all-pages", action="store_true", help="follow the entity's pagination to the end")
     call.add_argument("--json", action="store_true", help="print the records as one JSON array")
     call.set_defaults(handler=cmd_call)
+
+
+def _register_oauth(connection_commands: argparse._SubParsersAction[Any]) -> None:
+    """``connection authorize | refresh | disconnect`` live with the OAuth commands."""
+    from flowdesk.cli import _authorize
+
+    _authorize.register_oauth(connection_commands)
 
 
 def _register_discover(entity_commands: argparse._SubParsersAction[Any]) -> None:
@@ -175,7 +186,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         ws.close()
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if args.out:
-        args.out.write_text(text, encoding="utf-8")
+        try:
+            args.out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"--out {args.out}: cannot write the file ({exc.strerror})") from exc
         note(f"Wrote {args.out} (secrets left out: {', '.join(data['reenter_secrets']) or 'none'})")
     else:
         sys.stdout.write(text)
@@ -228,6 +242,11 @@ async def _call(
     status: int | None = None
     opened = False
     try:
+        _check_path_params(args.connection, ws.entity(args.connection, args.entity), params)
+    except BaseException:
+        ws.close()
+        raise
+    try:
         async for page in ws.call_pages(
             args.connection,
             args.entity,
@@ -258,6 +277,24 @@ async def _call(
     return EXIT_OK
 
 
+_PATH_PARAM = re.compile(r"(?<!\{)\{([A-Za-z_][\w\-]*)\}(?!\})")
+
+
+def _check_path_params(connection: str, entity: Entity, params: dict[str, str]) -> None:
+    """Every ``{name}`` of the entity's path needs a ``-p name=value``; say so before anything is sent.
+
+    Raises:
+        UserError: naming the missing parameters, the path and the option to give.
+    """
+    missing = [name for name in dict.fromkeys(_PATH_PARAM.findall(entity.path)) if name not in params]
+    if missing:
+        needed = " ".join(f"-p {name}=VALUE" for name in missing)
+        raise UserError(
+            f"entity {entity.name!r} of connection {connection!r} needs the path parameter(s) "
+            f"{', '.join(missing)} ({entity.path}): add {needed}"
+        )
+
+
 def _read_body(value: str | None) -> Any:
     """``--body``: JSON text, or ``@FILE`` holding JSON (or plain text, sent as it is)."""
     if value is None:
@@ -268,6 +305,8 @@ def _read_body(value: str | None) -> Any:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise UserError(f"--body {value}: cannot read {path} ({exc.strerror})") from exc
+        except UnicodeDecodeError as exc:
+            raise UserError(f"--body {value}: {path} is not UTF-8 text (byte {exc.start})") from None
         try:
             return json.loads(text)
         except json.JSONDecodeError:

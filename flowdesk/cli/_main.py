@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import codecs
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from flowdesk import __version__
-from flowdesk.model.errors import FlowdeskError, OperationalError, UserError
+from flowdesk.model.errors import ApiError, FlowdeskError, OperationalError, UserError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -53,7 +55,7 @@ def _register_optional(commands: argparse._SubParsersAction[_Parser]) -> None:
     """Command groups of later layers register themselves when their module exists."""
     import importlib
 
-    for name in ("_flows", "_admin"):
+    for name in ("_flows", "_admin", "_webhooks", "_schedules"):
         try:
             module = importlib.import_module(f"flowdesk.cli.{name}")
         except ModuleNotFoundError as exc:
@@ -65,6 +67,7 @@ def _register_optional(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``flowdesk`` command."""
+    _tolerate_narrow_stdout()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.self_test:
@@ -81,6 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except OperationalError as exc:
         sys.stderr.write(f"failed: {exc}\n")
+        if isinstance(exc, ApiError) and exc.body_excerpt:
+            # what the server said (secrets masked): the hint often points here ("a 422 names the field")
+            sys.stderr.write(f"  response: {exc.body_excerpt}\n")
         return EXIT_FAILED
     except FlowdeskError as exc:
         sys.stderr.write(f"failed: {exc}\n")
@@ -88,3 +94,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
+
+
+def _tolerate_narrow_stdout() -> None:
+    """Escape what stdout cannot encode instead of crashing on it.
+
+    A Windows pipe (cp1252) or ``PYTHONIOENCODING=ascii`` cannot encode ``✓`` or every customer's name:
+    stdout would raise ``UnicodeEncodeError`` halfway through the output. Such characters are written as
+    JSON ``\\uXXXX`` escapes instead, so ``--json`` output stays valid JSON with nothing lost.
+    """
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    if reconfigure is None or getattr(sys.stdout, "errors", "strict") != "strict":
+        return
+    with contextlib.suppress(LookupError, ValueError, OSError):  # an unusual stream stays as it is
+        if codecs.lookup(encoding).name != "utf-8":
+            codecs.register_error(_JSON_ESCAPE, _json_escape)
+            reconfigure(errors=_JSON_ESCAPE)
+
+
+_JSON_ESCAPE = "flowdesk.json_escape"
+
+
+def _json_escape(error: UnicodeError) -> tuple[str, int]:
+    """A codec error handler writing unencodable characters as JSON escapes (surrogate pairs above U+FFFF)."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    escaped: list[str] = []
+    for char in error.object[error.start : error.end]:
+        code = ord(char)
+        if code > 0xFFFF:
+            code -= 0x10000
+            escaped.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:
+            escaped.append(f"\\u{code:04x}")
+    return "".join(escaped), error.end

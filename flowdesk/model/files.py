@@ -29,6 +29,8 @@ def read_document(path: str | Path) -> Any:
         raise UserError(f"{file}: no such file") from None
     except OSError as exc:
         raise UserError(f"{file}: cannot be read ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{file}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     return parse_text(text, str(file))
 
 
