@@ -26,14 +26,14 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     sub = member.add_subparsers(title="member commands", metavar="ACTION", required=True)
     add = sub.add_parser("add", help="add a member, or change their role (admin only)")
-    add.add_argument("user")
+    add.add_argument("member", metavar="USER")  # not "user": that is the global --user, the acting user
     add.add_argument("--role", required=True, choices=ROLES)
     add.set_defaults(handler=cmd_member_add)
     lst = sub.add_parser("list", help="list the members and their roles")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(handler=cmd_member_list)
     remove = sub.add_parser("remove", help="remove a member (admin only; the last admin stays)")
-    remove.add_argument("user")
+    remove.add_argument("member", metavar="USER")
     remove.set_defaults(handler=cmd_member_remove)
 
     audit = commands.add_parser("audit", help="the audit trail: changes and API calls, who and when")
@@ -57,15 +57,15 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 def cmd_member_add(args: argparse.Namespace) -> int:
     ws = open_workspace(args)
     try:
-        before = ws.add_member(args.user, args.role)
+        before = ws.add_member(args.member, args.role)
     finally:
         ws.close()
     if before is None:
-        note(f"Added {args.user!r} to workspace {ws.name!r} as {args.role}")
+        note(f"Added {args.member!r} to workspace {ws.name!r} as {args.role}")
     elif before == args.role:
-        note(f"{args.user!r} already is {args.role} in workspace {ws.name!r}")
+        note(f"{args.member!r} already is {args.role} in workspace {ws.name!r}")
     else:
-        note(f"{args.user!r} is now {args.role} in workspace {ws.name!r} (was {before})")
+        note(f"{args.member!r} is now {args.role} in workspace {ws.name!r} (was {before})")
     return EXIT_OK
 
 
@@ -85,10 +85,10 @@ def cmd_member_list(args: argparse.Namespace) -> int:
 def cmd_member_remove(args: argparse.Namespace) -> int:
     ws = open_workspace(args)
     try:
-        before = ws.remove_member(args.user)
+        before = ws.remove_member(args.member)
     finally:
         ws.close()
-    note(f"Removed {args.user!r} ({before}) from workspace {ws.name!r}")
+    note(f"Removed {args.member!r} ({before}) from workspace {ws.name!r}")
     return EXIT_OK
 
 

@@ -72,6 +72,12 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     call.add_argument("--body", help="JSON body, or @FILE to read it from a file")
     call.add_argument("--all-pages", action="store_true", help="follow the entity's pagination to the end")
     call.add_argument("--json", action="store_true", help="print the records as one JSON array")
+    call.add_argument(
+        "--check-contract",
+        action="store_true",
+        help="check the records against the entity's response schema (or schema fields); mismatches are "
+        "warnings on stderr",
+    )
     call.set_defaults(handler=cmd_call)
 
 
@@ -241,8 +247,13 @@ async def _call(
     pages = records = 0
     status: int | None = None
     opened = False
+    contract = None
     try:
         _check_path_params(args.connection, ws.entity(args.connection, args.entity), params)
+        if args.check_contract:
+            from flowdesk.cli._contract import ContractWatch
+
+            contract = ContractWatch(ws, args.connection, args.entity)
     except BaseException:
         ws.close()
         raise
@@ -258,6 +269,8 @@ async def _call(
         ):
             pages += 1
             status = page.response.status
+            if contract is not None:
+                contract.observe(page.records)
             if not page.records:
                 continue
             if args.json:
@@ -274,6 +287,8 @@ async def _call(
         await ws.aclose()
     elapsed = (time.perf_counter() - started) * 1000
     note(f"HTTP {status} · {pages} page(s) · {records} record(s) · {elapsed:.0f} ms")
+    if contract is not None:
+        contract.report()
     return EXIT_OK
 
 

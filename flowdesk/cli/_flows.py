@@ -164,6 +164,7 @@ async def _run(args: argparse.Namespace, variables: dict[str, Any]) -> int:
                 "api_calls": display.progress.api_calls,
                 "retries": display.progress.retries,
                 "nodes": counts,
+                "warnings": display.progress.warnings,
             }
         )
     else:
@@ -174,6 +175,8 @@ async def _run(args: argparse.Namespace, variables: dict[str, Any]) -> int:
         )
         if result.error:
             print(f"error: {result.error}")
+        for warning in display.progress.warnings:
+            note(f"warning: {warning}")
     return EXIT_OK if result.status == "succeeded" else EXIT_FAILED
 
 
@@ -247,6 +250,13 @@ def cmd_runs_show(args: argparse.Namespace) -> int:
     print(f"run {info.get('id')}: flow {info.get('flow_name')!r} {info.get('status')}")
     if info.get("error"):
         print(f"error: {info['error']}")
+    summary = info.get("summary") or {}
+    warnings = summary.get("warnings") or []
+    if warnings:
+        total = summary.get("warnings_total", len(warnings))
+        print(f"{total} warning(s)" + (f", the first {len(warnings)}:" if total > len(warnings) else ":"))
+        for warning in warnings:
+            print(f"  warning: {warning}")
     print_table(
         ["node", "in", "out", "errors", "ms", "error"],
         [

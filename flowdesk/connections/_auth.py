@@ -27,6 +27,18 @@ from flowdesk.model.connection import (
 from flowdesk.model.errors import InvalidResponseError, ReauthorizationNeededError, ServerError
 
 TokenCallback = Callable[[dict[str, Any]], Awaitable[None]]
+"""Receives every new token: ``access_token``, ``refresh_token`` (the newest, rotated or kept),
+``expires_at`` (epoch seconds or ``None``) and ``token_lifetime_s`` (the ``expires_in`` it came with)."""
+
+StoredTokenLoader = Callable[[], Awaitable[dict[str, Any] | None]]
+"""Reads the tokens as last persisted (same keys as :data:`TokenCallback`), ``None`` when there are none."""
+
+SHORT_LEEWAY_S = 60.0
+"""Default renewal margin: a minute before expiry."""
+LONG_LEEWAY_S = 7 * 86_400.0
+"""Default renewal margin for long-lived tokens: 7 days before expiry (the seed's "refresh 7 days before")."""
+LONG_LIVED_S = 30 * 86_400.0
+"""A token living longer than this is long-lived."""
 AttemptReporter = Callable[[str, str, int | None, float, str | None], None]
 """``(method, redacted url, status, duration_ms, error)`` of one token-endpoint request."""
 
@@ -66,7 +78,7 @@ class BearerTokenAuth(httpx.Auth):
         yield request
 
 
-class _SharedTransport(httpx.AsyncBaseTransport):
+class SharedTransport(httpx.AsyncBaseTransport):
     """The connection's transport lent to authlib's client: closing that client must not close it."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport, report: AttemptReporter | None) -> None:
@@ -109,25 +121,47 @@ class OAuth2TokenSource:
         clock: Callable[[], float] = time.time,
         on_token: TokenCallback | None = None,
         report: AttemptReporter | None = None,
+        load_stored: StoredTokenLoader | None = None,
     ) -> None:
         self._connection = connection.name
+        self._load_stored = load_stored
         self._settings = settings
         self._timeout = connection.timeout
-        self._transport = _SharedTransport(transport, report)
+        self._transport = SharedTransport(transport, report)
         self._clock = clock
         self._on_token = on_token
         self._access = settings.access_token.get_secret_value() if settings.access_token else None
         self._refresh = settings.refresh_token.get_secret_value() if settings.refresh_token else None
         self._expires_at = settings.expires_at
+        self._lifetime: float | None = settings.token_lifetime_s if self._access else None
+        """``expires_in`` of the current token; ``None`` when unknown."""
         self._lock = asyncio.Lock()
         self._client: Any = None
         self.fetches = 0
         """How many token requests were made (for tests and the dashboard)."""
 
+    def leeway(self) -> float:
+        """How long before expiry the current token is renewed.
+
+        The configured ``refresh_leeway_s``, or by default a minute (7 days for tokens living over 30 days),
+        never more than half the token's lifetime: a token living less than twice the leeway would be stale on
+        arrival and fetched again for every call.
+        """
+        lifetime = self._lifetime
+        if lifetime is None and self._expires_at is not None and self._access:
+            remaining = self._expires_at - self._clock()
+            lifetime = remaining if remaining > LONG_LIVED_S else None  # a stored token without its lifetime
+        leeway = self._settings.refresh_leeway_s
+        if leeway is None:
+            leeway = LONG_LEEWAY_S if lifetime is not None and lifetime > LONG_LIVED_S else SHORT_LEEWAY_S
+        if lifetime is not None:
+            leeway = min(leeway, lifetime / 2)
+        return leeway
+
     def _fresh(self) -> bool:
         if not self._access:
             return False
-        return self._expires_at is None or self._clock() < self._expires_at - self._settings.refresh_leeway_s
+        return self._expires_at is None or self._clock() < self._expires_at - self.leeway()
 
     async def token(self) -> str:
         """A usable access token, fetching or refreshing it first when needed.
@@ -140,7 +174,7 @@ class OAuth2TokenSource:
             return access
         async with self._lock:
             if not self._fresh():
-                await self._obtain()
+                await self._obtain_or_adopt()
             assert self._access is not None
             return self._access
 
@@ -150,9 +184,22 @@ class OAuth2TokenSource:
             if self._access != rejected and self._fresh():
                 assert self._access is not None
                 return self._access
-            await self._obtain()
+            await self._obtain_or_adopt()
             assert self._access is not None
             return self._access
+
+    async def refresh_now(self) -> dict[str, Any]:
+        """Renew the token at once, whatever its expiry (``connection refresh``); returns the new token.
+
+        Raises:
+            ReauthorizationNeededError: the token endpoint refused the client or the refresh token.
+        """
+        async with self._lock:
+            return await self._obtain_or_adopt()
+
+    @property
+    def expires_at(self) -> float | None:
+        return self._expires_at
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -161,24 +208,28 @@ class OAuth2TokenSource:
 
     def _oauth_client(self) -> Any:
         if self._client is None:
-            client_class = _authlib_client_class()
-            settings = self._settings
-            self._client = client_class(
-                client_id=settings.client_id,
-                client_secret=settings.client_secret.get_secret_value() if settings.client_secret else None,
-                token_endpoint_auth_method=(
-                    "client_secret_basic" if settings.client_auth == "basic" else "client_secret_post"
-                ),
-                scope=settings.scope,
-                token_endpoint=settings.token_url,
-                grant_type=settings.grant,
-                leeway=settings.refresh_leeway_s,
-                transport=self._transport,
-                timeout=self._timeout,
-            )
+            self._client = oauth_client(self._settings, self._transport, self._timeout, leeway=self.leeway())
         return self._client
 
-    async def _obtain(self) -> None:
+    async def _obtain_or_adopt(self) -> dict[str, Any]:
+        """:meth:`_obtain`; when the refresh token is refused, first look whether another process (the window,
+        a scheduler, another command) renewed and rotated the tokens meanwhile, and take theirs."""
+        try:
+            return await self._obtain()
+        except ReauthorizationNeededError:
+            if self._load_stored is None or self._settings.grant != "authorization_code":
+                raise
+            stored = await self._load_stored()
+            newer = stored.get("refresh_token") if stored else None
+            if not stored or not newer or newer == self._refresh or not stored.get("access_token"):
+                raise
+            self._access, self._refresh = str(stored["access_token"]), str(newer)
+            self._expires_at, self._lifetime = stored.get("expires_at"), stored.get("token_lifetime_s")
+            if self._fresh():
+                return stored
+            return await self._obtain()
+
+    async def _obtain(self) -> dict[str, Any]:
         settings = self._settings
         authorise = f"run `flowdesk connection authorize {self._connection}` (or Connect in the window) again"
         if settings.grant == "authorization_code" and not self._refresh:
@@ -213,7 +264,7 @@ class OAuth2TokenSource:
                     method="POST",
                     url=url,
                     status=status,
-                    body_excerpt=excerpt(exc.response.text, ()),
+                    body_excerpt=excerpt(exc.response.text, self._secret_texts()),
                 ) from exc
             raise self._refused(url, f"HTTP {status}", status) from exc
         except ValueError as exc:
@@ -231,6 +282,13 @@ class OAuth2TokenSource:
         if self._on_token is not None:
             # inside the lock: a rotated refresh token is persisted before anyone can rotate it again
             await self._on_token(stored)
+        return stored
+
+    def _secret_texts(self) -> list[str]:
+        """What a token endpoint's error body must not show: the client secret and the tokens."""
+        secret = self._settings.client_secret
+        values = (secret.get_secret_value() if secret else None, self._refresh, self._access)
+        return [value for value in values if value]
 
     def _refused(self, url: str, detail: str, status: int | None) -> ReauthorizationNeededError:
         settings = self._settings
@@ -266,12 +324,16 @@ class OAuth2TokenSource:
             self._refresh = str(token["refresh_token"])
         expires_in = token.get("expires_in")
         if isinstance(expires_in, int | float) or (isinstance(expires_in, str) and expires_in.isdigit()):
-            self._expires_at = self._clock() + float(expires_in)
+            self._lifetime = float(expires_in)
+            self._expires_at = self._clock() + self._lifetime
         elif isinstance(token.get("expires_at"), int | float) and "expires_in" not in token:
+            self._lifetime = None
             self._expires_at = float(token["expires_at"])
         else:
+            self._lifetime = None
             self._expires_at = None
         token["expires_at"] = self._expires_at
+        token["token_lifetime_s"] = self._lifetime
         if self._refresh and "refresh_token" not in token:
             token["refresh_token"] = self._refresh
         return token
@@ -306,6 +368,7 @@ def build_auth(
     clock: Callable[[], float] = time.time,
     on_token: TokenCallback | None = None,
     report: AttemptReporter | None = None,
+    load_stored: StoredTokenLoader | None = None,
 ) -> httpx.Auth | None:
     """The ``httpx.Auth`` for a connection's auth settings (``None`` for no auth)."""
     auth = connection.auth
@@ -319,9 +382,44 @@ def build_auth(
     if isinstance(auth, BearerAuth):
         return BearerTokenAuth(auth.token.get_secret_value() if auth.token else "")
     if isinstance(auth, OAuth2Auth):
-        source = OAuth2TokenSource(connection, auth, transport, clock=clock, on_token=on_token, report=report)
+        source = OAuth2TokenSource(
+            connection, auth, transport, clock=clock, on_token=on_token, report=report, load_stored=load_stored
+        )
         return OAuth2BearerAuth(source)
     return None
+
+
+def oauth_client(
+    settings: OAuth2Auth,
+    transport: httpx.AsyncBaseTransport,
+    timeout: float,
+    *,
+    leeway: float = SHORT_LEEWAY_S,
+    redirect_uri: str | None = None,
+) -> Any:
+    """authlib's ``AsyncOAuth2Client`` for ``settings`` over ``transport`` (which it must not close).
+
+    A client without a secret is a public client (PKCE): it identifies itself with ``client_id`` in the body.
+    """
+    secret = settings.client_secret.get_secret_value() if settings.client_secret else None
+    if not secret:
+        method = "none"
+    else:
+        method = "client_secret_basic" if settings.client_auth == "basic" else "client_secret_post"
+    return _authlib_client_class()(
+        client_id=settings.client_id,
+        client_secret=secret,
+        token_endpoint_auth_method=method,
+        revocation_endpoint_auth_method=method,
+        scope=settings.scope,
+        token_endpoint=settings.token_url,
+        grant_type=settings.grant,
+        leeway=leeway,
+        redirect_uri=redirect_uri,
+        code_challenge_method="S256" if settings.use_pkce else None,
+        transport=transport,
+        timeout=timeout,
+    )
 
 
 def _authlib_client_class() -> Any:

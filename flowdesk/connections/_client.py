@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from flowdesk import __version__
-from flowdesk.connections._auth import OAuth2BearerAuth, TokenCallback, build_auth
+from flowdesk.connections._auth import OAuth2BearerAuth, StoredTokenLoader, TokenCallback, build_auth
 from flowdesk.connections._errors import (
     TRANSPORT_EXCEPTIONS,
     excerpt,
@@ -32,7 +32,7 @@ from flowdesk.connections._response import ApiResponse, TestResult, links_of, pa
 from flowdesk.connections._retry import backoff_delay, may_resend, retry_after_delay
 from flowdesk.connections._transport import build_transport
 from flowdesk.model.connection import Connection, Entity
-from flowdesk.model.errors import ApiError, FlowdeskError, HttpStatusError, ReauthorizationNeededError
+from flowdesk.model.errors import ApiError, FlowdeskError, HttpStatusError, ReauthorizationNeededError, UserError
 from flowdesk.model.events import ApiCallMade
 
 _NO_OPTIONS: dict[str, Any] = {
@@ -57,8 +57,11 @@ class ConnectionClient:
     or a mock); the connection's TLS and proxy settings then do not apply. ``on_event`` receives one
     :class:`ApiCallMade` per attempt (token requests included). ``rate_limiter`` may be shared by several
     clients of the same connection; by default the client makes its own from ``connection.rate_limit``.
-    ``on_token`` receives every new OAuth token to persist. ``sleep`` and ``clock`` (wall time, epoch
-    seconds) are injectable so tests never wait.
+    ``on_token`` receives every new OAuth token to persist; ``on_reauth_needed`` hears when the provider refused
+    the OAuth credentials (the refresh token or a freshly fetched token), before the error is raised;
+    ``load_stored_token`` reads the persisted tokens, so that a refresh token rotated by another process is
+    adopted instead of reported as refused.
+    ``sleep`` and ``clock`` (wall time, epoch seconds) are injectable so tests never wait.
 
     Raises:
         InvalidConfigError: the CA bundle or client certificate cannot be loaded.
@@ -72,11 +75,14 @@ class ConnectionClient:
         on_event: Callable[[ApiCallMade], None] | None = None,
         rate_limiter: RateLimiter | None = None,
         on_token: TokenCallback | None = None,
+        on_reauth_needed: Callable[[ReauthorizationNeededError], None] | None = None,
+        load_stored_token: StoredTokenLoader | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.connection = connection
         self._on_event = on_event
+        self._on_reauth_needed = on_reauth_needed
         self._sleep = sleep
         self._clock = clock or time.time
         self._retry = connection.retry
@@ -96,6 +102,7 @@ class ConnectionClient:
             clock=self._clock,
             on_token=on_token,
             report=self._report_token_call if on_event is not None else None,
+            load_stored=load_stored_token,
         )
         self._oauth = isinstance(self._auth, OAuth2BearerAuth)
         self._redact_names = api_key_query_names(connection)
@@ -121,6 +128,30 @@ class ConnectionClient:
         if isinstance(self._auth, OAuth2BearerAuth):
             await self._auth.source.aclose()
         await self._http.aclose()
+
+    async def refresh_token(self) -> float | None:
+        """Renew the OAuth token now (refresh grant, or a new client-credentials token); returns its expiry.
+
+        Raises:
+            UserError: the connection does not use OAuth 2.
+            ReauthorizationNeededError: the token endpoint refused; the user must authorise again.
+            TransportError: the token endpoint could not be reached.
+        """
+        if not isinstance(self._auth, OAuth2BearerAuth):
+            raise UserError(
+                f"connection {self.connection.name!r} uses {self.connection.auth.type} auth: it has no OAuth token "
+                "to refresh"
+            )
+        try:
+            await self._auth.source.refresh_now()
+        except ReauthorizationNeededError as exc:
+            self._reauth_needed(exc)
+            raise
+        return self._auth.source.expires_at
+
+    def _reauth_needed(self, error: ReauthorizationNeededError) -> None:
+        if self._on_reauth_needed is not None:
+            self._on_reauth_needed(error)
 
     # --- calls ---------------------------------------------------------------------------------------
 
@@ -345,6 +376,8 @@ class ConnectionClient:
             except ApiError as exc:  # the OAuth token source failed
                 elapsed = (time.perf_counter() - started) * 1000
                 self._emit(entity, node_id, method, url, exc.status, elapsed, attempt, False, exc.message, None)
+                if isinstance(exc, ReauthorizationNeededError):
+                    self._reauth_needed(exc)
                 raise
             elapsed = (time.perf_counter() - started) * 1000
             status = response.status_code
@@ -399,7 +432,7 @@ class ConnectionClient:
     ) -> ApiError:
         text = excerpt(response.text, self._secrets) if result.size else None
         if result.status == 401 and self._oauth:
-            return ReauthorizationNeededError(
+            refused = ReauthorizationNeededError(
                 f"{result.method} {result.url} failed: HTTP 401 even with a newly fetched OAuth token",
                 hint=(
                     f"re-authorise connection {self.connection.name!r} (`flowdesk connection authorize "
@@ -412,6 +445,8 @@ class ConnectionClient:
                 attempts=result.attempts,
                 body_excerpt=text,
             )
+            self._reauth_needed(refused)
+            return refused
         error: HttpStatusError = status_error(
             method=result.method,
             url=result.url,

@@ -14,7 +14,14 @@ from collections.abc import Callable
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from flowdesk.demo._auth import TokenEndpoint, TokenStore, authenticate
+from flowdesk.demo._auth import (
+    AuthorizeEndpoint,
+    RevocationEndpoint,
+    TokenEndpoint,
+    TokenStore,
+    account_of,
+    authenticate,
+)
 from flowdesk.demo._config import DemoConfig
 from flowdesk.demo._faults import FaultInjector, RateLimiter, client_key, rate_limited
 from flowdesk.demo._openapi import build_openapi
@@ -38,7 +45,7 @@ def create_app(
     time without sleeping. The counters are ``app[STATS_KEY]`` (or ``stats``, when given).
     """
     stats = stats if stats is not None else DemoStats()
-    tokens = TokenStore(config.token_ttl_s, clock)
+    tokens = TokenStore(config.token_ttl_s, clock, rotate=config.rotate_refresh_tokens)
     limiter = RateLimiter(config.rate_limit, clock) if config.rate_limit else None
     faults = FaultInjector(config, stats)
     delay_s = config.latency_ms / 1000
@@ -81,6 +88,9 @@ def create_app(
     async def openapi(request: web.Request) -> web.Response:
         return json_response(build_openapi(_origin(request)))
 
+    async def me(request: web.Request) -> web.Response:
+        return json_response(account_of(request, config, tokens))
+
     async def index(request: web.Request) -> web.Response:
         origin = _origin(request)
         return json_response(
@@ -89,6 +99,8 @@ def create_app(
                 "api": f"{origin}/api",
                 "openapi": f"{origin}/openapi.json",
                 "token_url": f"{origin}/oauth/token",
+                "authorize_url": f"{origin}/oauth/authorize",
+                "revocation_url": f"{origin}/oauth/revoke",
             }
         )
 
@@ -97,7 +109,10 @@ def create_app(
     app.router.add_routes(CrmApi(CrmState(config)).routes())
     app.router.add_get("/", index)
     app.router.add_get("/openapi.json", openapi)
+    app.router.add_get("/api/me", me)
     app.router.add_post("/oauth/token", TokenEndpoint(config, tokens, stats).handle)
+    app.router.add_get("/oauth/authorize", AuthorizeEndpoint(config, tokens, stats).handle)
+    app.router.add_post("/oauth/revoke", RevocationEndpoint(config, tokens, stats).handle)
     return app
 
 

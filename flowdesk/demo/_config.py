@@ -31,6 +31,10 @@ class DemoConfig:
     """Seeds the generated records and the random failures, so two servers answer alike."""
     token_ttl_s: float = 3600.0
     """Lifetime of the access tokens that ``POST /oauth/token`` issues."""
+    rotate_refresh_tokens: bool = False
+    """Each refresh answers a new refresh token and refuses the old one from then on."""
+    require_pkce: bool = False
+    """``/oauth/authorize`` refuses requests without an S256 ``code_challenge``."""
     rate_limit: int | None = None
     """Requests per second per client before a 429 with ``Retry-After``; ``None`` means no limit."""
     customers: int = 250

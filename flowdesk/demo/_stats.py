@@ -16,6 +16,10 @@ class DemoStats:
     """Requests per URL path, such as ``/api/customers`` or ``/oauth/token``."""
     token_requests: int = 0
     """Calls of ``POST /oauth/token``, whatever the outcome."""
+    authorize_requests: int = 0
+    """Visits of ``GET /oauth/authorize``."""
+    revocations: int = 0
+    """Calls of ``POST /oauth/revoke`` (RFC 7009), whatever the outcome."""
     unauthorized: int = 0
     """``/api`` requests refused with 401."""
     failures_injected: int = 0
@@ -25,4 +29,5 @@ class DemoStats:
 
     def reset(self) -> None:
         self.requests = self.token_requests = self.unauthorized = self.failures_injected = self.rate_limited = 0
+        self.authorize_requests = self.revocations = 0
         self.by_path.clear()

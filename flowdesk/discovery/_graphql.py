@@ -85,6 +85,7 @@ def discover_graphql(
         schema = _schema_of(introspection_or_sdl, source_name)
     result = DiscoveryResult(source="graphql")
     _Reader(schema, result, endpoint_path, source_name).read()
+    result.stamp_origins(source_name)
     return result
 
 
@@ -173,6 +174,7 @@ class _Reader:
         if connection is not None:
             list_field, node_type, via_edges = connection
             record_type = node_type
+            contract = self._connection_contract(return_type, list_field, node_type, via_edges)
             if via_edges:
                 data_path = f"{data_path}.edges[*].node"
                 inner = f"edges {{ node {self._selection(node_type, SELECTION_DEPTH)} }}"
@@ -190,6 +192,13 @@ class _Reader:
                 )
         else:
             selection = self._selection(return_type, SELECTION_DEPTH)
+            contract = self._selection_contract(return_type, SELECTION_DEPTH)
+        response_schema = {
+            "type": "object",
+            "properties": {
+                "data": {"type": ["object", "null"], "properties": {name: _wrap(gql_field["type"], contract)}}
+            },
+        }
         declared = ", ".join(f"${a['name']}: {_type_text(a['type'])}" for a in args)
         passed = ", ".join(f"{a['name']}: ${a['name']}" for a in args)
         document = (
@@ -209,6 +218,7 @@ class _Reader:
                 "data_path": data_path,
                 "idempotent": operation == "query",
                 "schema": [f.model_dump() for f in self._fields(record_type)],
+                "response_schema": response_schema,
                 "tags": [operation],
                 "parameters": [
                     {
@@ -313,6 +323,49 @@ class _Reader:
                                                path=child_path(path, sub["name"])))  # fmt: skip
         return out
 
+    # --- contract (JSON Schema of what the generated operation returns) --------------------------------------
+
+    def _selection_contract(self, gql_type: dict[str, Any], depth: int) -> dict[str, Any]:
+        """The JSON Schema of what :meth:`_selection` selects from ``gql_type``."""
+        kind = gql_type.get("kind")
+        if kind in ("SCALAR", "ENUM"):
+            return self._scalar_contract(gql_type)
+        if kind == "UNION":
+            return {"type": "object", "properties": {"__typename": {"type": "string"}}}
+        properties: dict[str, Any] = {}
+        for gql_field in gql_type.get("fields") or []:
+            if not self._selectable(gql_field):
+                continue
+            named = _unwrap(gql_field["type"])[0]
+            inner = self.types.get(str(named.get("name")), {"kind": named.get("kind")})
+            if inner.get("kind") in ("SCALAR", "ENUM"):
+                properties[gql_field["name"]] = _wrap(gql_field["type"], self._scalar_contract(inner))
+            elif depth > 1 and self._selection_scalars_only(inner):
+                nested = self._selection_contract(inner, 1)
+                properties[gql_field["name"]] = _wrap(gql_field["type"], nested)
+        return {"type": "object", "properties": properties}
+
+    def _connection_contract(
+        self, gql_type: dict[str, Any], list_field: str, node_type: dict[str, Any], via_edges: bool
+    ) -> dict[str, Any]:
+        node = _nullable(self._selection_contract(node_type, SELECTION_DEPTH))
+        if via_edges:
+            edge = {"type": ["object", "null"], "properties": {"node": node}}
+            properties: dict[str, Any] = {"edges": {"type": ["array", "null"], "items": edge}}
+        else:
+            properties = {list_field: {"type": ["array", "null"], "items": node}}
+        if self._has_field(gql_type, "pageInfo"):
+            properties["pageInfo"] = {"type": ["object", "null"]}
+        if self._has_field(gql_type, "totalCount"):
+            properties["totalCount"] = {"type": ["integer", "null"]}
+        return {"type": "object", "properties": properties}
+
+    def _scalar_contract(self, gql_type: dict[str, Any]) -> dict[str, Any]:
+        if gql_type.get("kind") == "ENUM":
+            return {"type": "string"}
+        json_type = SCALAR_TYPES.get(str(gql_type.get("name")))
+        return {"type": json_type} if json_type else {}  # a custom scalar may be anything
+
     def _json_type(self, gql_type: dict[str, Any]) -> str:
         if gql_type.get("kind") == "ENUM":
             return "string"
@@ -324,6 +377,30 @@ class _Reader:
         if found.get("kind") != "ENUM":
             return None
         return [str(v["name"]) for v in found.get("enumValues") or []]
+
+
+def _wrap(ref: dict[str, Any], leaf: dict[str, Any], non_null: bool = False) -> dict[str, Any]:
+    """``leaf`` (the named type's schema) inside the lists and nullability of the type reference ``ref``."""
+    kind = ref.get("kind")
+    if kind == "NON_NULL" and ref.get("ofType") is not None:
+        return _wrap(ref["ofType"], leaf, non_null=True)
+    if kind == "LIST" and ref.get("ofType") is not None:
+        schema: dict[str, Any] = {"type": "array", "items": _wrap(ref["ofType"], leaf)}
+    else:
+        schema = leaf
+    return schema if non_null else _nullable(schema)
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` that also allows ``null`` (GraphQL values are nullable unless declared ``!``)."""
+    declared = schema.get("type")
+    if not schema:
+        return schema
+    if isinstance(declared, str):
+        return {**schema, "type": [declared, "null"]}
+    if isinstance(declared, list):
+        return schema if "null" in declared else {**schema, "type": [*declared, "null"]}
+    return {"anyOf": [{"type": "null"}, schema]}
 
 
 def _default(value: Any) -> Any:

@@ -52,6 +52,20 @@ EDM_TYPES = {
 PAGE_SIZE = 100
 MAX_COMPLEX_DEPTH = 2
 
+CONTRACT_TYPES: dict[str, list[str]] = {
+    "Edm.Boolean": ["boolean"],
+    "Edm.Byte": ["integer"],
+    "Edm.SByte": ["integer"],
+    "Edm.Int16": ["integer"],
+    "Edm.Int32": ["integer"],
+    # v2 JSON writes 64-bit and decimal numbers as strings, v4 may (IEEE754Compatible); doubles may be "NaN"
+    "Edm.Int64": ["integer", "string"],
+    "Edm.Decimal": ["number", "string"],
+    "Edm.Double": ["number", "string"],
+    "Edm.Single": ["number", "string"],
+}
+"""EDM primitive types as JSON Schema types for contract checks; the other ``Edm.*`` types are strings."""
+
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
@@ -188,6 +202,7 @@ def discover_odata(metadata_xml: str, *, source_name: str = "$metadata") -> Disc
         if version.startswith("3"):
             result.warnings.append("DataServiceVersion 3.0: read like v2 (verbose JSON under $.d)")
     _Reader(services[0], result, source_name).read()
+    result.stamp_origins(source_name)
     return result
 
 
@@ -267,6 +282,7 @@ class _Reader:
         keys = self.model.keys(type_name)
         props = {p.name: p for p in self.model.properties(type_name)}
         tags = [name]
+        record = self._record_contract(type_name, 1)
         self.collector.add(
             {
                 "name": f"list_{name}",
@@ -277,6 +293,7 @@ class _Reader:
                 "idempotent": True,
                 "pagination": OffsetPagination(offset_param="$skip", limit_param="$top", limit=PAGE_SIZE).model_dump(),
                 "schema": schema,
+                "response_schema": self._list_contract(record),
                 "tags": tags,
             },
             [
@@ -295,13 +312,15 @@ class _Reader:
             p.name: "{" + p.name + "}" for p in self.model.properties(type_name) if not p.navigation and not p.computed
         }
         common: dict[str, Any] = {"schema": schema, "tags": tags, "parameters": key_params}
+        single = self._single_contract(record)
         self.collector.add(
             {"name": f"get_{name}", "method": "GET", "path": item_path, "description": f"One of {name} by key",
-             "data_path": self.single_path, "idempotent": True, **common}
+             "data_path": self.single_path, "idempotent": True, "response_schema": single, **common}
         )  # fmt: skip
         self.collector.add(
             {"name": f"create_{name}", "method": "POST", "path": f"/{name}", "description": f"Create one of {name}",
-             "body": writable or None, "data_path": self.single_path, "schema": schema, "tags": tags}
+             "body": writable or None, "data_path": self.single_path, "schema": schema, "response_schema": single,
+             "tags": tags}
         )  # fmt: skip
         update_notes = [] if self.v4 else ["OData v2 updates with MERGE; sent as PATCH, which v2 services may refuse"]
         self.collector.add(
@@ -324,6 +343,7 @@ class _Reader:
                 "data_path": self.single_path,
                 "idempotent": True,
                 "schema": [f.model_dump() for f in self._fields(type_name)],
+                "response_schema": self._single_contract(self._record_contract(type_name, 1)),
                 "tags": [name],
             }
         )
@@ -372,6 +392,50 @@ class _Reader:
                 self._collect(inner, dotted + ".", where, depth + 1, out)
                 continue
             out.append(SchemaField(field=dotted, type="array" if is_collection else self._json_type(inner), path=where))
+
+    # --- contract (JSON Schema of responses) ----------------------------------------------------------------
+
+    def _list_contract(self, record: dict[str, Any]) -> dict[str, Any]:
+        listed = {"type": "array", "items": record}
+        if self.v4:
+            return {"type": "object", "properties": {"value": listed}, "required": ["value"]}
+        results = {"type": "object", "properties": {"results": listed}, "required": ["results"]}
+        return {"type": "object", "properties": {"d": results}, "required": ["d"]}
+
+    def _single_contract(self, record: dict[str, Any]) -> dict[str, Any]:
+        return record if self.v4 else {"type": "object", "properties": {"d": record}, "required": ["d"]}
+
+    def _record_contract(self, type_name: str, depth: int) -> dict[str, Any]:
+        """One entity or complex type as JSON Schema; navigation properties only when a v4 ``$expand`` has them."""
+        properties: dict[str, Any] = {}
+        for prop in self.model.properties(type_name):
+            if prop.navigation:
+                # v2 writes an unexpanded navigation property as {"__deferred": …}: anything goes
+                many = self._navigation_type(prop) == "array"
+                properties[prop.name] = ({"type": "array"} if many else {"type": ["object", "null"]}) if self.v4 else {}
+                continue
+            properties[prop.name] = self._value_contract(prop.type, prop.nullable, depth)
+        return {"type": "object", "properties": properties}
+
+    def _value_contract(self, edm: str, nullable: bool, depth: int) -> dict[str, Any]:
+        if edm.startswith("Collection("):
+            inner = edm.removeprefix("Collection(").removesuffix(")")
+            # v2 verbose JSON wraps collections in {"results": […]}
+            items = {"type": "array", "items": self._value_contract(inner, False, depth)}
+            return items if self.v4 else {"anyOf": [items, {"type": "object"}]}
+        if edm in self.model.types:
+            if depth >= MAX_COMPLEX_DEPTH:
+                schema: dict[str, Any] = {"type": "object"}
+            else:
+                schema = self._record_contract(edm, depth + 1)
+            return {"anyOf": [{"type": "null"}, schema]} if nullable else schema
+        if edm.startswith("Edm.") and not edm.startswith(("Edm.Geography", "Edm.Geometry", "Edm.Stream")):
+            types = list(CONTRACT_TYPES.get(edm, ["string"]))
+        elif edm in self.model.enums:
+            types = ["string", "integer"]
+        else:
+            return {}
+        return {"type": [*types, "null"] if nullable else types[0] if len(types) == 1 else types}
 
     def _json_type(self, edm: str) -> str:
         if edm in EDM_TYPES:
@@ -430,6 +494,9 @@ class _Reader:
             data["data_path"] = self.list_path if is_collection or (self.v4 and primitive) else self.single_path
             if inner in self.model.types:
                 data["schema"] = [f.model_dump() for f in self._fields(inner)]
+                record = self._record_contract(inner, 1)
+                contract = self._list_contract(record) if is_collection else self._single_contract(record)
+                data["response_schema"] = contract
         self.collector.add(data)
 
     def _action_import(self, element: Element) -> None:

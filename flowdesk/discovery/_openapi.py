@@ -51,6 +51,7 @@ def discover_openapi(
     source = _detect_version(document, source_name)
     result = DiscoveryResult(source=source)
     _SpecReader(document, source_name=source_name, load_ref=load_ref, tags=tags, result=result).read()
+    result.stamp_origins(source_name)
     return result
 
 
@@ -233,6 +234,7 @@ class _SpecReader:
             data_path, (record, record_doc, seen), record_notes = self.schemas.records(node, response_doc)
             data["data_path"] = data_path
             data["schema"] = [f.model_dump() for f in self.schemas.fields(record, record_doc, seen)]
+            data["response_schema"] = self.schemas.contract(node, response_doc) or None
             notes.extend(record_notes)
             response_fields = self.schemas.property_names(node, response_doc)
         if method == "get":

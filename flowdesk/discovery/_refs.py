@@ -3,7 +3,9 @@
 A reference is always read relative to the document that contains it, so every resolved node travels with
 the name of its document (``""`` for the root). Files are fetched through the caller's ``load_ref`` (the
 workspace reads them beside a local spec); without one, a file reference becomes a warning and the schema
-stays unknown instead of failing the whole import.
+stays unknown instead of failing the whole import. A reference that is used but broken (its target is not
+in the document, or its file cannot be read) stops discovery with a :class:`SpecError` naming the
+reference and where it is written; broken references nothing uses are not looked for.
 """
 
 from __future__ import annotations
@@ -55,11 +57,13 @@ class RefResolver:
     def resolve(self, node: Any, doc: str = ROOT_DOC) -> Resolved:
         """Follow ``node``'s ``$ref`` (if any) until a node that is not a reference.
 
-        A reference that cannot be followed (a missing target, an unloadable file, a loop of references
-        pointing at each other) gives an empty schema marked ``missing``, with a warning.
+        A reference that cannot be followed for want of means (a remote URL, a file without ``load_ref``)
+        or a loop of references pointing at each other gives an empty schema marked ``missing``, with a
+        warning.
 
         Raises:
-            SpecError: an external document is malformed.
+            SpecError: the reference is broken (its target does not exist, or its file cannot be read), naming
+                the reference and where it is written; or an external document is malformed.
         """
         refs: list[str] = []
         while isinstance(node, dict) and isinstance(node.get("$ref"), str):
@@ -72,12 +76,11 @@ class RefResolver:
             found, target_doc = self._by_id(ref)
             if found is _MISSING:
                 target_doc, _, pointer = key.partition("#")
-                if not self._load(target_doc):
+                if not self._load(target_doc, ref, doc):
                     return Resolved({}, doc, tuple(refs), missing=True)
                 found = self._pointer(self._docs[target_doc], pointer)
             if found is _MISSING:
-                self._warn(f"$ref {ref!r} (in {self._doc_label(doc)}) points at nothing")
-                return Resolved({}, doc, tuple(refs), missing=True)
+                raise self._broken(ref, doc, "points at nothing")
             node, doc = found, target_doc
         return Resolved(node, doc, tuple(refs))
 
@@ -119,7 +122,7 @@ class RefResolver:
             for value in node:
                 self._index(value, doc, base)
 
-    def _load(self, doc: str) -> bool:
+    def _load(self, doc: str, ref: str, used_in: str) -> bool:
         if doc in self._docs:
             return True
         if doc in self._failed:
@@ -134,8 +137,8 @@ class RefResolver:
         try:
             text = self._load_ref(doc)
         except (OSError, UserError) as exc:
-            self._warn(f"$ref to the file {doc!r} not followed: {exc}")
-            return False
+            reason = exc.message if isinstance(exc, UserError) else str(exc)
+            raise self._broken(ref, used_in, f"names a file that cannot be read ({reason})") from exc
         try:
             self._docs[doc] = parse_text(text, doc)
             self._index(self._docs[doc], doc, "")
@@ -160,8 +163,11 @@ class RefResolver:
                 return _MISSING
         return node
 
-    def _doc_label(self, doc: str) -> str:
-        return doc or self._source_name
+    def _broken(self, ref: str, doc: str, problem: str) -> SpecError:
+        """The error for a broken ``ref`` written in ``doc``, located where the reference is written."""
+        where = locate_ref(self._docs.get(doc), ref) or "$ref"
+        location = where if doc == ROOT_DOC else f"{doc}: {where}"
+        return SpecError(self._source_name, location, f"$ref {ref!r} {problem}")
 
     def _warn(self, message: str) -> None:
         if message not in self._warnings:
@@ -169,3 +175,23 @@ class RefResolver:
 
 
 _MISSING = object()
+
+
+def locate_ref(document: Any, ref: str) -> str | None:
+    """Where ``{"$ref": ref}`` is first written in ``document``, as ``paths./pets.get.responses.200``.
+
+    Only called for an error message, so the walk (depth first, in document order) is not indexed.
+    """
+    stack: list[tuple[Any, str]] = [(document, "")]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            if node.get("$ref") == ref:
+                return where or "(top level)"
+            children = [(value, f"{where}.{key}" if where else str(key)) for key, value in node.items()]
+        elif isinstance(node, list):
+            children = [(value, f"{where}[{i}]") for i, value in enumerate(node)]
+        else:
+            continue
+        stack.extend(reversed(children))
+    return None

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowdesk.model import Entity
+from flowdesk.discovery._drift import DriftReport
+from flowdesk.model import Entity, EntityOrigin
 from flowdesk.model.errors import InvalidConfigError, UserError
 from flowdesk.model.files import validate
 
@@ -32,7 +33,9 @@ class DiscoveryResult:
 
     ``notes`` maps an entity name to the guesses made for it (pagination, data path), so the review screen
     can flag them; ``warnings`` are about the document as a whole; ``extras`` holds JSON-ready information
-    that did not become entities (webhooks, bound OData functions, GraphQL subscriptions …).
+    that did not become entities (webhooks, bound OData functions, GraphQL subscriptions …). Every entity
+    carries its ``origin``; ``drift`` is set by a workspace discovery: what the import did (or, in a dry
+    run, would do) to the entities already stored.
     """
 
     source: str
@@ -43,10 +46,21 @@ class DiscoveryResult:
     notes: dict[str, list[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
+    drift: DriftReport | None = None
 
     def entity(self, name: str) -> Entity | None:
         """The entity called ``name``, if discovered."""
         return next((e for e in self.entities if e.name == name), None)
+
+    def stamp_origins(self, ref: str) -> None:
+        """Record in every entity that it comes from ``ref`` (a file or URL) and its fingerprint as discovered.
+
+        The fingerprint is taken when an entity is first stamped; stamping again only changes the ref.
+        """
+        for i, entity in enumerate(self.entities):
+            fingerprint = entity.origin.fingerprint if entity.origin is not None else entity.fingerprint()
+            origin = EntityOrigin(source=self.source, ref=ref, fingerprint=fingerprint)
+            self.entities[i] = entity.model_copy(update={"origin": origin})
 
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")

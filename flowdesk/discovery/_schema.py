@@ -14,8 +14,6 @@ from typing import Any
 
 from flowdesk.discovery._refs import RefResolver
 from flowdesk.model import SchemaField
-from flowdesk.model.errors import UserError
-from flowdesk.model.jsonpath import compile_path
 
 MAX_FIELD_DEPTH = 3
 """Nested objects are listed as dotted fields this deep; deeper ones show as one ``object`` field."""
@@ -29,22 +27,36 @@ ENVELOPE_NAMES = (
 WRAPPER_NAMES = ("data", "result", "response", "payload", "body")
 """Object properties that wrap the real envelope (``{"data": {"customers": [...]}}``)."""
 
+JSONPATH_KEYWORDS = frozenset({"where", "wherenot"})
+"""jsonpath-ng's reserved words: a field of that name must be quoted (``$."where"``)."""
+
+CONTRACT_DEPTH = 6
+"""Nesting levels (properties, items) of a response kept in an entity's ``response_schema``."""
+
+CONTRACT_BUDGET = 400
+"""Schema nodes a ``response_schema`` may hold: a deeply linked response (a repository holding its owner,
+its template repository holding another owner …) is kept less deep until it fits, so a large description
+does not make every stored entity large."""
+
 _IDENTITY_NAMES = frozenset({"id", "uuid", "guid", "key", "_id"})
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def child_path(base: str, name: str) -> str:
     """``$.data`` + ``customers`` → ``$.data.customers``; names JSONPath cannot take bare are quoted."""
-    if _IDENTIFIER.match(name):
-        candidate = f"{base}.{name}"
-        try:
-            compile_path(candidate)
-        except UserError:
-            pass  # a JSONPath keyword such as ``where``
-        else:
-            return candidate
+    if _bare_name(name):
+        return f"{base}.{name}"
     quote = "'" if '"' in name else '"'
     return f"{base}.{quote}{name}{quote}"
+
+
+def _bare_name(name: str) -> bool:
+    """Whether ``name`` can follow a dot unquoted: an identifier that is not a JSONPath keyword.
+
+    Decided without parsing: a JSONPath parse costs about a millisecond, and a large description has
+    hundreds of thousands of fields.
+    """
+    return _IDENTIFIER.match(name) is not None and name not in JSONPATH_KEYWORDS
 
 
 @dataclass
@@ -77,6 +89,7 @@ class SchemaReader:
 
     def __init__(self, resolver: RefResolver) -> None:
         self.resolver = resolver
+        self._contracts: dict[tuple[int, str, int], tuple[dict[str, Any], int]] = {}
 
     def flatten(self, node: Any, doc: str, seen: frozenset[str] = frozenset()) -> FlatSchema:
         """Resolve ``node`` into a :class:`FlatSchema`; ``seen`` holds the refs already followed above it."""
@@ -202,6 +215,108 @@ class SchemaReader:
             skeleton[name] = "{" + name + "}"
         return skeleton or None
 
+    def contract(self, node: Any, doc: str) -> dict[str, Any]:
+        """A self-contained JSON Schema (draft 2020-12) of a response, for checking what the API returns.
+
+        References are inlined, as deep as :data:`CONTRACT_DEPTH` allows (less when that would pass
+        :data:`CONTRACT_BUDGET`; a reference cycle simply ends there); OpenAPI 3.0's ``nullable`` becomes
+        a ``null`` type; ``oneOf`` is read as ``anyOf`` (real alternatives often overlap, and a record that
+        fits two of them is no contract breach); ``writeOnly`` properties are left out (a response never
+        has them). Only what says what a value is (types, properties, required, items, enum, const) is
+        kept: descriptions, examples, formats and bounds would make stored entities large for little use.
+        Converted schemas are remembered per depth, as a description's operations share their schemas.
+        """
+        schema: dict[str, Any] = {}
+        for depth in range(CONTRACT_DEPTH, 0, -1):
+            schema, size = self._contract(node, doc, depth)
+            if size <= CONTRACT_BUDGET:
+                break
+        return schema
+
+    def _contract(self, node: Any, doc: str, depth: int) -> tuple[dict[str, Any], int]:
+        """``(schema, its node count)``; the returned dicts may be shared, so they are never changed."""
+        resolved = self.resolver.resolve(node, doc)
+        schema, doc = resolved.node, resolved.doc
+        if resolved.missing or not isinstance(schema, dict):
+            return {}, 1  # 3.1 allows `true`/`false` as schemas; `false` in a response is not worth enforcing
+        key = (id(schema), doc, depth)
+        found = self._contracts.get(key)
+        if found is None:
+            found = self._contracts[key] = self._convert(schema, doc, depth)
+        return found
+
+    def _convert(self, schema: dict[str, Any], doc: str, depth: int) -> tuple[dict[str, Any], int]:
+        out: dict[str, Any] = {}
+        size = 1
+        types = _declared_types(schema)
+        nullable = schema.get("nullable") is True or schema.get("x-nullable") is True
+        if isinstance(schema.get("enum"), list):
+            out["enum"] = list(schema["enum"])
+        if "const" in schema:
+            out["const"] = schema["const"]
+        properties = schema.get("properties")
+        if depth > 0:
+            if isinstance(properties, dict):
+                kept: dict[str, Any] = {}
+                for name, sub in properties.items():
+                    if self._write_only(sub, doc):
+                        continue
+                    kept[str(name)], sub_size = self._contract(sub, doc, depth - 1)
+                    size += sub_size
+                out["properties"] = kept
+            if isinstance(schema.get("items"), dict):
+                out["items"], sub_size = self._contract(schema["items"], doc, depth - 1)
+                size += sub_size
+            extra = schema.get("additionalProperties")
+            if isinstance(extra, dict) and extra:
+                out["additionalProperties"], sub_size = self._contract(extra, doc, depth - 1)
+                size += sub_size
+        required = schema.get("required")
+        if isinstance(required, list) and isinstance(properties, dict) and "properties" in out:
+            # a required writeOnly property (a password) is required in requests only
+            names = [n for n in required if isinstance(n, str) and (n in out["properties"] or n not in properties)]
+            if names:
+                out["required"] = names
+        for keyword in ("allOf", "oneOf", "anyOf"):
+            members = schema.get(keyword)
+            if not isinstance(members, list) or not members:
+                continue
+            parts: list[dict[str, Any]] = []
+            for member in members:
+                part, sub_size = self._contract(member, doc, depth)
+                parts.append(part)
+                size += sub_size
+            if keyword == "allOf":
+                out.setdefault("allOf", []).extend(part for part in parts if part)
+            elif all(parts):  # an alternative that allows anything makes the whole allow anything
+                if "anyOf" in out:  # both oneOf and anyOf: each must hold
+                    out.setdefault("allOf", []).append({"anyOf": parts})
+                else:
+                    out["anyOf"] = parts
+        if out.get("allOf") == []:
+            del out["allOf"]
+        if not types and "properties" in out:
+            types = ["object"]
+        if types == ["null"]:
+            out["type"] = "null"
+            return out, size
+        if nullable or "null" in types:
+            types = [t for t in types if t != "null"]
+            if "allOf" in out or "anyOf" in out or (not types and "enum" not in out):
+                if types:
+                    out["type"] = types[0] if len(types) == 1 else types
+                return ({"anyOf": [{"type": "null"}, out]}, size + 1) if out else ({}, size)
+            types.append("null")
+            if "enum" in out and None not in out["enum"]:
+                out["enum"].append(None)
+        if types:
+            out["type"] = types[0] if len(types) == 1 else types
+        return out, size
+
+    def _write_only(self, node: Any, doc: str) -> bool:
+        target = self.resolver.resolve(node, doc).node
+        return isinstance(target, dict) and target.get("writeOnly") is True
+
     def property_names(self, node: Any, doc: str, depth: int = 2) -> dict[str, str]:
         """Dotted property names → JSONPath, nested objects included, for finding cursors and totals."""
         out: dict[str, str] = {}
@@ -216,6 +331,13 @@ class SchemaReader:
                 child = self.flatten(sub, doc, flat.seen)
                 if child.type == "object" and not child.cycle:
                     self._names(child, f"{prefix}{name}.", where, depth - 1, out)
+
+
+def _declared_types(schema: dict[str, Any]) -> list[str]:
+    """``type`` as a list (3.1 allows one); Swagger 2.0's ``file`` is a string."""
+    declared = schema.get("type")
+    listed = [declared] if isinstance(declared, str) else declared if isinstance(declared, list) else []
+    return ["string" if t == "file" else t for t in listed if isinstance(t, str)]
 
 
 def _json_type(schema: dict[str, Any]) -> str | None:

@@ -12,8 +12,9 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import AsyncIterator
-from typing import Any
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from flowdesk.connections import UNSET, ApiResponse, ConnectionClient
@@ -22,8 +23,15 @@ from flowdesk.engine._inbox import Batch
 from flowdesk.engine._node import ItemFailedError, Node, NodeFailedError
 from flowdesk.model.connection import Connection, Entity
 from flowdesk.model.errors import FlowdeskError, UserError
+from flowdesk.model.events import ContractWarning
 from flowdesk.model.jsonpath import find_all
 from flowdesk.model.templating import render, render_text
+
+if TYPE_CHECKING:  # jsonschema loads only for nodes that check contracts
+    from flowdesk.model.contract import ContractChecker
+
+MAX_CONTRACT_WARNINGS = 20
+"""Contract mismatches one node reports per run; after that it stops checking (the first ones tell the story)."""
 
 
 def response_item(response: ApiResponse) -> dict[str, Any]:
@@ -58,6 +66,10 @@ class ApiCallNode(Node):
     ``output: records`` emits the records at the entity's data_path (one batch per page, so the first page
     moves on while the next is fetched); ``output: response`` emits ``{status, headers, body}`` per call,
     non-2xx answers included; ``map`` emits the incoming item with fields taken from the response body.
+
+    With ``check_contract`` the records of every successful response are checked against the entity's
+    contract (see :mod:`flowdesk.model.contract`); each mismatch is a :class:`ContractWarning` event, the
+    first :data:`MAX_CONTRACT_WARNINGS` of them, and the items flow on unchanged.
     """
 
     type = "api_call"
@@ -69,6 +81,9 @@ class ApiCallNode(Node):
         self._workers: list[asyncio.Task[None]] = []
         self._entity: Entity | None = None
         self._client: ConnectionClient | None = None
+        self._contract: ContractChecker | None = None
+        self._checked = 0
+        self._warned = 0
 
     def _resolve(self) -> tuple[Entity, ConnectionClient]:
         if self._entity is None or self._client is None:
@@ -76,9 +91,45 @@ class ApiCallNode(Node):
             try:
                 self._entity = self.ctx.clients.entity(config.connection, config.entity)
                 self._client = self.ctx.clients.client(config.connection)
+                if config.check_contract:
+                    self._contract = self._checker(self._entity)
             except FlowdeskError as exc:
                 raise NodeFailedError(self, exc) from exc
         return self._entity, self._client
+
+    def _checker(self, entity: Entity) -> ContractChecker:
+        """The entity's compiled contract, shared by every node of the run that calls it."""
+        from flowdesk.model.contract import ContractChecker
+
+        checkers: dict[tuple[str, str], ContractChecker] = self.ctx.extras.setdefault("contracts", {})
+        key = (self.config.connection, entity.name)
+        checker = checkers.get(key)
+        if checker is None:
+            checker = checkers[key] = ContractChecker(entity)
+        return checker
+
+    def _check_contract(self, response: ApiResponse, records: Sequence[Any] | None = None) -> None:
+        """Report the mismatches of a successful response's records (``records`` when already extracted)."""
+        contract = self._contract
+        if contract is None or not contract.active or self._warned >= MAX_CONTRACT_WARNINGS:
+            return
+        if records is None:
+            if not 200 <= response.status < 300:
+                return
+            try:
+                records = response.records(self._entity.data_path if self._entity else None)
+            except FlowdeskError:
+                return  # a body without records at the data path: no records to check
+        first, self._checked = self._checked, self._checked + len(records)
+        config = self.config
+        for mismatch in contract.check(records, first_index=first, limit=MAX_CONTRACT_WARNINGS - self._warned):
+            self._warned += 1
+            self.ctx.event(
+                ContractWarning(
+                    node_id=self.id, connection=config.connection, entity=config.entity, field=mismatch.field,
+                    expected=mismatch.expected, got=mismatch.got, record=mismatch.record,
+                )
+            )  # fmt: skip
 
     async def on_batch(self, port: str, batch: Batch) -> None:
         self._resolve()
@@ -125,23 +176,29 @@ class ApiCallNode(Node):
         raw = config.output == "response" and not config.map
         if config.map:
             response = await client.send(entity, **options)
+            self._check_contract(response)
             await self.emit("out", [self._mapped(item, response)])
         elif config.all_pages:
             pages = client.pages(entity, raise_for_status=not raw, **options)
             try:
                 async for page in pages:
                     if raw:
+                        self._check_contract(page.response)
                         await self.emit("out", [response_item(page.response)])
                     else:
+                        self._check_contract(page.response, page.records)
                         await self.emit("out", [as_item(r) for r in page.records])
             finally:
                 await close_pages(pages)
         else:
             response = await client.send(entity, raise_for_status=not raw, **options)
             if raw:
+                self._check_contract(response)
                 await self.emit("out", [response_item(response)])
             else:
-                await self.emit("out", [as_item(r) for r in response.records(entity.data_path)])
+                records = response.records(entity.data_path)
+                self._check_contract(response, records)
+                await self.emit("out", [as_item(r) for r in records])
 
     def _mapped(self, item: Any, response: ApiResponse) -> dict[str, Any]:
         new = dict(item)
@@ -226,8 +283,10 @@ class WebhookOutNode(Node):
 
     With ``secret_ref`` the request is signed like flowdesk's own webhooks: ``X-Flowdesk-Signature:
     t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>``; the secret comes from the provider's
-    ``webhook_secret(ref)``. ``url`` posts to a bare URL (no connection); ``connection`` + ``entity`` uses
-    that connection's auth, retries and events.
+    ``webhook_secret(ref)``. ``url`` posts to a bare URL (no connection; default retry policy);
+    ``connection`` + ``entity`` uses that connection's auth, retries and events. Each item's POST carries an
+    ``Idempotency-Key``, which is what lets the client retry it (on 429/5xx and connect errors) like a call
+    to an idempotent entity.
     """
 
     type = "webhook_out"
@@ -269,7 +328,9 @@ class WebhookOutNode(Node):
         config = self.config
         payload = item if config.body is None else render(config.body, item, self.variables)
         raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
-        headers = {"Content-Type": "application/json"}
+        # one key per item, the same on every attempt: the client may then resend the POST on 429/5xx and
+        # connect errors (retried like any call), and a receiver can drop a delivery it already has
+        headers = {"Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())}
         if config.secret_ref:
             stamp = str(int(time.time()))
             digest = hmac.new(self._signing_secret(), f"{stamp}.{raw}".encode(), hashlib.sha256).hexdigest()

@@ -10,6 +10,7 @@ from flowdesk.model.connection import (
     CursorPagination,
     DigestAuth,
     Entity,
+    EntityOrigin,
     LinkHeaderPagination,
     NoAuth,
     NoPagination,
@@ -23,6 +24,7 @@ from flowdesk.model.connection import (
 )
 from flowdesk.model.events import (
     ApiCallMade,
+    ContractWarning,
     ItemsEmitted,
     NodeFailed,
     NodeFinished,
@@ -45,10 +47,12 @@ __all__ = [
     "BearerAuth",
     "ClientCert",
     "Connection",
+    "ContractWarning",
     "CursorPagination",
     "DigestAuth",
     "Edge",
     "Entity",
+    "EntityOrigin",
     "Flow",
     "FlowEditError",
     "FlowNode",

@@ -6,6 +6,8 @@ In files a secret may be written as ``${env:NAME}`` (see :mod:`flowdesk.model.se
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -95,11 +97,25 @@ class OAuth2Auth(_Strict):
     audience: str | None = None
     use_pkce: bool = True
     client_auth: Literal["basic", "post"] = "basic"
-    refresh_leeway_s: float = Field(60.0, ge=0)
+    refresh_leeway_s: float | None = Field(None, ge=0)
+    """Renew a token this long before it expires; ``None``: a minute, or 7 days for tokens living over 30 days."""
     access_token: SecretStr | None = None
     refresh_token: SecretStr | None = None
     expires_at: float | None = None
+    """When the stored access token expires (epoch seconds); kept by ``connection authorize`` and refreshes."""
+    token_lifetime_s: float | None = None
+    """The stored access token's ``expires_in`` when it was issued (picks the automatic leeway)."""
     SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("client_secret", "access_token", "refresh_token")
+    TOKEN_FIELDS: ClassVar[tuple[str, ...]] = ("access_token", "refresh_token")
+    """The secrets a provider issues (``connection authorize``), as opposed to those the user enters."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _aliases(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "revoke_url" in data and "revocation_url" not in data:
+            data = dict(data)
+            data["revocation_url"] = data.pop("revoke_url")
+        return data
 
     @field_validator("scope", mode="before")
     @classmethod
@@ -115,6 +131,10 @@ class OAuth2Auth(_Strict):
         _check_url(self.token_url, "token_url")
         if self.grant == "authorization_code" and not self.authorize_url:
             raise ValueError("authorize_url is required for the authorization_code grant")
+        if self.authorize_url:
+            _check_url(self.authorize_url, "authorize_url")
+        if self.revocation_url:
+            _check_url(self.revocation_url, "revocation_url")
         return self
 
 
@@ -277,6 +297,21 @@ class SchemaField(_Strict):
     description: str | None = None
 
 
+class EntityOrigin(_Strict):
+    """Where a discovered entity came from, and a fingerprint of it as imported.
+
+    Re-discovery compares the fingerprint with the entity as stored now: a difference means the user edited
+    it since, so it is not overwritten. Hand-made entities have no origin.
+    """
+
+    source: str
+    """The kind of description: ``openapi-3.0``, ``openapi-3.1``, ``swagger-2.0``, ``odata-v4``, ``graphql`` …"""
+    ref: str
+    """The file (absolute path) or URL it was read from."""
+    fingerprint: str
+    """:meth:`Entity.fingerprint` of the entity as imported."""
+
+
 class Entity(_Strict):
     """One endpoint of a connection."""
 
@@ -294,6 +329,25 @@ class Entity(_Strict):
     schema_: list[SchemaField] = Field(default_factory=list, alias="schema")
     tags: list[str] = Field(default_factory=list)
     parameters: list[dict[str, Any]] = Field(default_factory=list)
+    response_schema: dict[str, Any] | None = None
+    """JSON Schema of a successful response body (kept by discovery), checked by the contract checks."""
+    origin: EntityOrigin | None = None
+
+    def fingerprint(self) -> str:
+        """A stable hash of everything the entity says except its ``origin``.
+
+        Order that carries no meaning does not count: mapping keys, the order of schema fields, parameters
+        and tags, and of ``required`` names in the response schema (a description re-saved by a tool that
+        sorts keys describes the same API).
+        """
+        data = self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"origin"})
+        data["schema"] = sorted(data.get("schema", []), key=lambda f: str(f.get("field")))
+        data["parameters"] = sorted(data.get("parameters", []), key=lambda p: (str(p.get("in")), str(p.get("name"))))
+        data["tags"] = sorted(data.get("tags", []))
+        if "response_schema" in data:
+            data["response_schema"] = _sorted_required(data["response_schema"])
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     @field_validator("method", mode="before")
     @classmethod
@@ -422,6 +476,18 @@ def _check_url(value: str, what: str, schemes: tuple[str, ...] = ("http", "https
     if port is not None and not 1 <= port <= 65535:
         raise ValueError(f"{what} {value!r} has port {port}, out of range (1-65535)")
     return value
+
+
+def _sorted_required(schema: Any) -> Any:
+    """A JSON Schema with every ``required`` list sorted (for fingerprints only)."""
+    if isinstance(schema, dict):
+        return {
+            key: sorted(value, key=str) if key == "required" and isinstance(value, list) else _sorted_required(value)
+            for key, value in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_sorted_required(item) for item in schema]
+    return schema
 
 
 def _check_jsonpath(value: str | None) -> str | None:

@@ -49,6 +49,23 @@ class NotFoundError(UserError):
     """A named thing (connection, entity, flow, workspace, run) does not exist."""
 
 
+class NotPermittedError(UserError):
+    """The acting user's role in the workspace does not allow the action (``permission denied: …``).
+
+    Not to be confused with :class:`PermissionDeniedError`, an API's HTTP 403. ``user``, ``role`` (``None``
+    for someone who is not a member), ``needed`` and ``action`` say who tried what.
+    """
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, user: str, role: str | None, needed: str, action: str
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.user = user
+        self.role = role
+        self.needed = needed
+        self.action = action
+
+
 class ConflictError(UserError):
     """The change would break a rule of the workspace (a duplicate name or service)."""
 
@@ -145,3 +162,19 @@ class InvalidResponseError(ApiError):
 
 class ReauthorizationNeededError(ApiError):
     """OAuth credentials were refused even after a token refresh; the user must authorise again."""
+
+
+class AuthorizationError(OperationalError):
+    """The OAuth 2 authorization-code flow did not end with tokens; nothing was stored."""
+
+
+class AuthorizationDeniedError(AuthorizationError):
+    """The user (or the provider) refused consent: the redirect carried ``error=access_denied`` or another error."""
+
+
+class AuthorizationStateError(AuthorizationError):
+    """The redirect's ``state`` is not the one sent: a stale browser tab or a forged redirect (CSRF)."""
+
+
+class AuthorizationTimeoutError(AuthorizationError):
+    """No redirect reached the loopback address in time."""

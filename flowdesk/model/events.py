@@ -73,6 +73,30 @@ class NodeFailed(_Event):
     item: Any = None
 
 
+class ContractWarning(_Event):
+    """A record an ``api_call`` node received does not match its entity's contract; the run goes on.
+
+    ``record`` counts the records the node received from that entity, from 0.
+    """
+
+    kind: Literal["contract_warning"] = "contract_warning"
+    node_id: str
+    connection: str
+    entity: str
+    field: str
+    expected: str
+    got: str
+    record: int | None = None
+
+    @property
+    def message(self) -> str:
+        where = f"record {self.record}: " if self.record is not None else ""
+        return (
+            f"node {self.node_id!r} ({self.connection}/{self.entity}): {where}{self.field or 'the record'}: "
+            f"expected {self.expected}, got {self.got}"
+        )
+
+
 class RunFinished(_Event):
     kind: Literal["run_finished"] = "run_finished"
     status: Literal["succeeded", "failed", "cancelled", "interrupted"]
@@ -82,6 +106,6 @@ class RunFinished(_Event):
 
 
 RunEvent = Annotated[
-    ApiCallMade | RunStarted | NodeStarted | ItemsEmitted | NodeFinished | NodeFailed | RunFinished,
+    ApiCallMade | RunStarted | NodeStarted | ItemsEmitted | NodeFinished | NodeFailed | ContractWarning | RunFinished,
     Field(discriminator="kind"),
 ]

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from flowdesk.model.expressions import ExpressionError, compile_expression
 from flowdesk.model.jsonpath import InvalidJsonPathError, compile_path
+from flowdesk.model.schedules import CronSchedule, InvalidScheduleError
 
 __all__ = [
     "NODE_SPECS",
@@ -106,13 +107,41 @@ def _check_expression(value: str | None) -> str | None:
 
 
 class TriggerConfig(_Config):
-    """How a run starts. ``manual`` emits ``variables`` merged with the run's ``--var`` values."""
+    """How a run starts. ``manual`` emits ``variables`` merged with the run's ``--var`` values.
+
+    ``schedule``: ``cron`` (5 fields) read in ``timezone`` (IANA name, default UTC); ``catch_up`` runs a
+    schedule missed while nothing was serving it once at the next start; ``allow_overlap`` lets a fire
+    start while the previous run of the flow is still going (by default that fire is skipped).
+    ``webhook``: ``hook`` names the registered webhook whose deliveries start the flow.
+    """
 
     kind: Literal["manual", "schedule", "webhook"] = "manual"
     variables: dict[str, Any] = Field(default_factory=dict)
     cron: str | None = None
     timezone: str | None = None
     hook: str | None = None
+    catch_up: bool = False
+    allow_overlap: bool = False
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                CronSchedule(value)
+            except InvalidScheduleError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                CronSchedule("* * * * *", value)
+            except InvalidScheduleError as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
     @model_validator(mode="after")
     def _kind_fields(self) -> TriggerConfig:
@@ -137,6 +166,8 @@ class ApiCallConfig(_Config):
     concurrency: int = Field(4, ge=1, le=64)
     output: Literal["records", "response"] = "records"
     map: dict[str, str] = Field(default_factory=dict)
+    check_contract: bool = False
+    """Check each response's records against the entity's contract; mismatches are run warnings."""
 
     @field_validator("map")
     @classmethod

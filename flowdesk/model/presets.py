@@ -32,6 +32,9 @@ class ServicePreset(BaseModel):
     headers: dict[str, str] = Field(default_factory=dict)
     rate_limit: RateLimit | None = None
     test_entity: str | None = None
+    """The "who am I" request run by ``connection test`` and after ``connection authorize``."""
+    account_path: str | None = None
+    """JSONPath in the test request's answer naming the connected account (``$.login``, ``$.email`` …)."""
     docs_url: str | None = None
     notes: str | None = None
     entities: list[Entity] = Field(default_factory=list)
@@ -70,6 +73,34 @@ def service_presets() -> dict[str, ServicePreset]:
         preset = ServicePreset.model_validate(json.loads(file.read_text(encoding="utf-8")))
         presets[preset.service] = preset
     return presets
+
+
+def account_label(body: Any, account_path: str | None = None) -> str | None:
+    """The account a "who am I" answer names: at ``account_path``, else the first of the usual fields
+    (``login``, ``username``, ``email``, ``name``, ``id`` …, also under ``data``/``user``/``profile``)."""
+    from flowdesk.model.jsonpath import find_first
+
+    if account_path:
+        found = find_first(account_path, body)
+        if isinstance(found, str | int) and not isinstance(found, bool) and str(found):
+            return str(found)
+    candidates = [body]
+    if isinstance(body, dict):
+        candidates += [body[k] for k in ("data", "user", "profile", "account", "me") if isinstance(body.get(k), dict)]
+    for candidate in candidates:
+        if not isinstance(candidate, dict):
+            continue
+        for key in _ACCOUNT_KEYS:
+            value = candidate.get(key)
+            if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+                return str(value)
+    return None
+
+
+_ACCOUNT_KEYS = (
+    "login", "username", "email", "emailAddress", "userPrincipalName", "mail", "screen_name", "display_name",
+    "displayName", "name", "real_name", "user_id", "account_id", "id",
+)  # fmt: skip
 
 
 def service_preset(service: str) -> ServicePreset:

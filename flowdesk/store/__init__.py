@@ -4,6 +4,7 @@ Only this package touches SQLAlchemy, Alembic and keyring (an import-linter cont
 gets model objects and the frozen records below.
 """
 
+from flowdesk.store._hooks import WEBHOOK_STYLES
 from flowdesk.store._paths import DATA_DIR_ENV, DB_FILENAME, default_data_dir
 from flowdesk.store._records import (
     ApiCallRecord,
@@ -12,9 +13,12 @@ from flowdesk.store._records import (
     ConnectionStatus,
     ConnectionUsage,
     FlowInfo,
+    MemberInfo,
+    Role,
     RunDetail,
     RunInfo,
     RunNodeRecord,
+    WebhookInfo,
     WorkspaceInfo,
 )
 from flowdesk.store._store import HourUsage, Store
@@ -24,6 +28,7 @@ __all__ = [
     "DATA_DIR_ENV",
     "DB_FILENAME",
     "PASSWORD_ENV",
+    "WEBHOOK_STYLES",
     "ApiCallRecord",
     "AuditEntry",
     "ConnectionInfo",
@@ -31,10 +36,13 @@ __all__ = [
     "ConnectionUsage",
     "FlowInfo",
     "HourUsage",
+    "MemberInfo",
+    "Role",
     "RunDetail",
     "RunInfo",
     "RunNodeRecord",
     "Store",
+    "WebhookInfo",
     "WorkspaceInfo",
     "default_data_dir",
 ]

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from flowdesk.model.errors import OperationalError
 from flowdesk.store._engine import WRITE, make_engine
 
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0003"
 """The newest revision under ``migrations/versions`` (a test checks they agree)."""
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

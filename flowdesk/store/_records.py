@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-ConnectionStatus = Literal["connected", "failing", "untested"]
+ConnectionStatus = Literal["connected", "failing", "untested", "reauth_needed"]
+Role = Literal["admin", "editor", "viewer"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,15 @@ class AuditEntry:
 
 
 @dataclass(frozen=True)
+class MemberInfo:
+    """A member of a workspace and the role that decides what they may do there."""
+
+    user: str
+    role: Role
+    added_at: float
+
+
+@dataclass(frozen=True)
 class ApiCallRecord:
     """One HTTP attempt as recorded (the URL was redacted before it reached the store)."""
 
@@ -43,6 +53,8 @@ class ApiCallRecord:
     entity: str | None = None
     run_id: str | None = None
     node_id: str | None = None
+    user: str | None = None
+    """Who made the call (``None`` for calls recorded before calls carried their user)."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +62,8 @@ class ConnectionInfo:
     """A row of the connection list, with its usage over the last 24 hours.
 
     ``last_status`` is the outcome of whichever is newer, the last connection test or the last call:
-    ``connected``, ``failing``, or ``untested`` when there was neither.
+    ``connected``, ``failing``, or ``untested`` when there was neither -- except ``reauth_needed`` while the
+    provider refuses the connection's OAuth tokens (until ``connection authorize`` stores new ones).
     """
 
     name: str
@@ -116,3 +129,12 @@ class RunDetail:
     info: RunInfo
     nodes: list[RunNodeRecord]
     api_calls: list[ApiCallRecord]
+
+
+@dataclass(frozen=True)
+class WebhookInfo:
+    """A registered inbound webhook (its secret is never part of this record)."""
+
+    name: str
+    style: str
+    created_at: float

@@ -85,6 +85,9 @@ class ConnectionRow(Base):
     updated_at: Mapped[float] = mapped_column(Float)
     last_test_ok: Mapped[bool | None] = mapped_column(Boolean, default=None)
     last_tested_at: Mapped[float | None] = mapped_column(Float, default=None)
+    auth_state: Mapped[str | None] = mapped_column(String(20), default=None)
+    """``reauth_needed`` once the provider refused the OAuth tokens (or they were disconnected); cleared by new
+    tokens."""
 
 
 class EntityRow(Base):
@@ -104,7 +107,8 @@ class SecretRow(Base):
     __tablename__ = "secrets"
     __table_args__ = (
         UniqueConstraint("connection_id", "field"),
-        CheckConstraint("owner_kind IN ('connection')", name="owner_kind"),
+        UniqueConstraint("webhook_id", "field"),
+        CheckConstraint("owner_kind IN ('connection', 'webhook')", name="owner_kind"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -112,9 +116,41 @@ class SecretRow(Base):
     owner_kind: Mapped[str] = mapped_column(String(20))
     connection_id: Mapped[int | None] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
     field: Mapped[str] = mapped_column(String(300))
-    """Dotted path in the connection, e.g. ``auth.key`` or ``headers.Authorization``."""
+    """Dotted path in the connection, e.g. ``auth.key`` or ``headers.Authorization`` (a webhook's: ``secret``)."""
     nonce: Mapped[bytes] = mapped_column(LargeBinary)
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    webhook_id: Mapped[int | None] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"), default=None)
+    """Set for ``owner_kind = 'webhook'`` (then ``connection_id`` is ``NULL``)."""
+
+
+class WebhookRow(Base):
+    """A registered inbound webhook; its signing secret is a :class:`SecretRow` (``owner_kind 'webhook'``)."""
+
+    __tablename__ = "webhooks"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "name"),
+        CheckConstraint("style IN ('generic', 'github', 'stripe', 'shopify')", name="style"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    style: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class ScheduleStateRow(Base):
+    """Up to when the schedule of one trigger has been handled (fired, or skipped on purpose)."""
+
+    __tablename__ = "schedule_state"
+    __table_args__ = (UniqueConstraint("workspace_id", "flow_name", "node_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    flow_name: Mapped[str] = mapped_column(String(200))
+    node_id: Mapped[str] = mapped_column(String(200))
+    last_fired_at: Mapped[float] = mapped_column(Float)
+    """The newest fire time (UTC epoch seconds) that was run or deliberately skipped."""
 
 
 class FlowRow(Base):
@@ -193,6 +229,8 @@ class ApiCallRow(Base):
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     ok: Mapped[bool] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(Text, default=None)
+    user: Mapped[str | None] = mapped_column(String(200), default=None)
+    """Who made the call (the workspace's acting user): the per-call audit trail."""
 
 
 class AuditRow(Base):

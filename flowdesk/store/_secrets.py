@@ -37,6 +37,11 @@ def associated_data(workspace_uuid: str, connection_id: int, field: str) -> byte
     return f"flowdesk.secret\x00{workspace_uuid}\x00connection:{connection_id}\x00{field}".encode()
 
 
+def webhook_associated_data(workspace_uuid: str, webhook_id: int) -> bytes:
+    """Like :func:`associated_data` for a webhook's signing secret (bound to the webhook's row id)."""
+    return f"flowdesk.secret\x00{workspace_uuid}\x00webhook:{webhook_id}\x00secret".encode()
+
+
 def encrypt(key: bytes, value: str, associated: bytes) -> tuple[bytes, bytes]:
     """``(nonce, ciphertext)`` of ``value`` with a fresh random 96-bit nonce."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM

@@ -25,8 +25,9 @@ from sqlalchemy.exc import OperationalError as SqlOperationalError
 from sqlalchemy.orm import Session
 
 from flowdesk.model import ApiCallMade, Connection, Entity, public_dict, secret_values, with_secrets
-from flowdesk.model.errors import ConflictError, NotFoundError, OperationalError, SecretStoreError
+from flowdesk.model.errors import ConflictError, NotFoundError, OperationalError, SecretStoreError, UserError
 from flowdesk.store._engine import WRITE, make_engine
+from flowdesk.store._hooks import WebhookStore
 from flowdesk.store._migrate import ensure_schema
 from flowdesk.store._paths import DB_FILENAME, VAULT_FILENAME, default_data_dir
 from flowdesk.store._records import (
@@ -36,18 +37,22 @@ from flowdesk.store._records import (
     ConnectionStatus,
     ConnectionUsage,
     FlowInfo,
+    MemberInfo,
+    Role,
     RunDetail,
     RunInfo,
     RunNodeRecord,
     WorkspaceInfo,
 )
 from flowdesk.store._schema import (
+    ROLES,
     RUN_STATUSES,
     ApiCallRow,
     AuditRow,
     ConnectionRow,
     EntityRow,
     FlowRow,
+    MemberRow,
     RunNodeRow,
     RunRow,
     SecretRow,
@@ -70,7 +75,7 @@ class HourUsage:
     errors: int
 
 
-class Store:
+class Store(WebhookStore):
     """The local store of one data directory. Open with :meth:`open`; :meth:`close` when done.
 
     Every public method runs in its own transaction (writes take the write lock up front, see
@@ -340,8 +345,11 @@ class Store:
 
     # --- call history --------------------------------------------------------------------------------
 
-    def record_api_calls(self, workspace: str, events: Iterable[ApiCallMade], *, run_id: str | None = None) -> None:
-        """Append API-call events (already redacted by the connection runtime) in one transaction."""
+    def record_api_calls(
+        self, workspace: str, events: Iterable[ApiCallMade], *, run_id: str | None = None, user: str | None = None
+    ) -> None:
+        """Append API-call events (already redacted by the connection runtime), made by ``user``, in one
+        transaction."""
         events = list(events)
         if not events:
             return
@@ -370,6 +378,7 @@ class Store:
                         "attempt": event.attempt,
                         "ok": event.ok,
                         "error": event.error,
+                        "user": user,
                     }
                     for event in events
                 ],
@@ -620,6 +629,187 @@ class Store:
             ).all()
             return [AuditEntry(r.at, r.user, r.action, r.target, r.detail) for r in rows]
 
+    def list_recent_calls(self, workspace: str, *, limit: int = 100) -> list[ApiCallRecord]:
+        """The newest API calls of every connection of ``workspace`` (newest first): the per-call audit trail."""
+        with self._read() as session:
+            ws = self._workspace(session, workspace)
+            rows = session.scalars(
+                select(ApiCallRow)
+                .where(ApiCallRow.workspace_id == ws.id)
+                .order_by(ApiCallRow.at.desc(), ApiCallRow.id.desc())
+                .limit(limit)
+            ).all()
+            return [_call_record(r, r.connection_name) for r in rows]
+
+    # --- members -------------------------------------------------------------------------------------
+
+    def list_members(self, workspace: str) -> list[MemberInfo]:
+        """Every member of ``workspace``, admins first, then by name."""
+        with self._read() as session:
+            ws = self._workspace(session, workspace)
+            rows = session.scalars(select(MemberRow).where(MemberRow.workspace_id == ws.id)).all()
+            members = [MemberInfo(r.user, _role(r.role), r.created_at) for r in rows]
+        return sorted(members, key=lambda m: (ROLES.index(m.role), m.user))
+
+    def member_role(self, workspace: str, user: str) -> Role | None:
+        """``user``'s role in ``workspace``; ``None`` when they are not a member."""
+        with self._read() as session:
+            ws = self._workspace(session, workspace)
+            role = session.scalar(select(MemberRow.role).where(MemberRow.workspace_id == ws.id, MemberRow.user == user))
+            return None if role is None else _role(role)
+
+    def claim_first_admin(self, workspace: str, user: str) -> bool:
+        """Make ``user`` the admin of a workspace that has no members yet; ``True`` when that happened.
+
+        Checked and written in one write transaction, so of two processes opening a new workspace at once
+        exactly one becomes its admin.
+        """
+        with self._read() as session:
+            ws = self._workspace(session, workspace)
+            if session.scalar(select(MemberRow.id).where(MemberRow.workspace_id == ws.id).limit(1)) is not None:
+                return False
+        with self._write() as session:
+            ws = self._workspace(session, workspace)
+            if session.scalar(select(MemberRow.id).where(MemberRow.workspace_id == ws.id).limit(1)) is not None:
+                return False
+            session.add(MemberRow(workspace_id=ws.id, user=user, role="admin", created_at=time.time()))
+            return True
+
+    def set_member(self, workspace: str, user: str, role: Role) -> Role | None:
+        """Add ``user`` with ``role``, or change their role; returns the role they had before.
+
+        Raises:
+            UserError: ``role`` is not admin, editor or viewer.
+            ConflictError: the change would leave the workspace without an admin.
+        """
+        if role not in ROLES:
+            raise UserError(f"unknown role {role!r} (expected one of {', '.join(ROLES)})")
+        user = user.strip()
+        if not user:
+            raise UserError("a member needs a user name")
+        with self._write() as session:
+            ws = self._workspace(session, workspace)
+            row = session.scalars(
+                select(MemberRow).where(MemberRow.workspace_id == ws.id, MemberRow.user == user)
+            ).first()
+            if row is None:
+                session.add(MemberRow(workspace_id=ws.id, user=user, role=role, created_at=time.time()))
+                return None
+            before = _role(row.role)
+            if before == "admin" and role != "admin":
+                self._keep_an_admin(session, ws, user)
+            row.role = role
+            return before
+
+    def remove_member(self, workspace: str, user: str) -> Role:
+        """Remove ``user`` from ``workspace``; returns the role they had.
+
+        Raises:
+            NotFoundError: they are not a member.
+            ConflictError: they are the last admin.
+        """
+        with self._write() as session:
+            ws = self._workspace(session, workspace)
+            row = session.scalars(
+                select(MemberRow).where(MemberRow.workspace_id == ws.id, MemberRow.user == user)
+            ).first()
+            if row is None:
+                raise NotFoundError(f"{user!r} is not a member of workspace {workspace!r}")
+            before = _role(row.role)
+            if before == "admin":
+                self._keep_an_admin(session, ws, user)
+            session.delete(row)
+            return before
+
+    def _keep_an_admin(self, session: Session, ws: WorkspaceRow, leaving: str) -> None:
+        others = session.scalar(
+            select(func.count()).where(
+                MemberRow.workspace_id == ws.id, MemberRow.role == "admin", MemberRow.user != leaving
+            )
+        )
+        if not others:
+            raise ConflictError(
+                f"{leaving!r} is the last admin of workspace {ws.name!r}; a workspace keeps at least one admin",
+                hint="make someone else admin first (flowdesk member add USER --role admin)",
+            )
+
+    # --- OAuth tokens --------------------------------------------------------------------------------
+
+    def save_oauth_tokens(
+        self,
+        workspace: str,
+        connection: str,
+        *,
+        access_token: str,
+        refresh_token: str | None,
+        expires_at: float | None,
+        lifetime_s: float | None,
+    ) -> None:
+        """Seal new OAuth tokens of ``connection`` and clear its ``reauth_needed`` state, in one transaction.
+
+        ``refresh_token=None`` keeps the stored one (a refresh answer may leave it out); a rotated refresh token
+        replaces the old one in the same transaction as the access token, so a crash never keeps a pair that
+        does not belong together.
+        """
+        with self._write() as session:
+            ws = self._workspace(session, workspace)
+            row = self._connection(session, ws, connection)
+            data = dict(row.data)
+            auth = dict(data.get("auth") or {})
+            if auth.get("type") != "oauth2":
+                raise UserError(f"connection {connection!r} does not use OAuth 2, so it has no tokens to keep")
+            auth["expires_at"], auth["token_lifetime_s"] = expires_at, lifetime_s
+            data["auth"] = auth
+            row.data, row.auth_state = data, None
+            values = {"auth.access_token": access_token}
+            if refresh_token:
+                values["auth.refresh_token"] = refresh_token
+            key = self._key(ws, create=True)
+            assert key is not None
+            session.execute(
+                delete(SecretRow).where(SecretRow.connection_id == row.id, SecretRow.field.in_(list(values)))
+            )
+            for field, value in values.items():
+                nonce, ciphertext = encrypt(key, value, associated_data(ws.uuid, row.id, field))
+                session.add(
+                    SecretRow(
+                        workspace_id=ws.id,
+                        owner_kind="connection",
+                        connection_id=row.id,
+                        field=field,
+                        nonce=nonce,
+                        ciphertext=ciphertext,
+                    )
+                )
+
+    def clear_oauth_tokens(self, workspace: str, connection: str) -> bool:
+        """Delete the OAuth tokens of ``connection`` (not its client secret) and mark it ``reauth_needed``;
+        ``True`` when there were tokens."""
+        with self._write() as session:
+            ws = self._workspace(session, workspace)
+            row = self._connection(session, ws, connection)
+            deleted = session.execute(
+                delete(SecretRow).where(
+                    SecretRow.connection_id == row.id,
+                    SecretRow.field.in_(["auth.access_token", "auth.refresh_token"]),
+                )
+            )
+            data = dict(row.data)
+            auth = dict(data.get("auth") or {})
+            if "expires_at" in auth or "token_lifetime_s" in auth:
+                auth["expires_at"] = auth["token_lifetime_s"] = None
+                data["auth"] = auth
+                row.data = data
+            row.auth_state = "reauth_needed"
+            return bool(getattr(deleted, "rowcount", 0))
+
+    def set_auth_state(self, workspace: str, connection: str, state: str | None) -> None:
+        """Mark ``connection`` ``reauth_needed`` (the provider refused its tokens) or clear the mark (``None``)."""
+        with self._write() as session:
+            ws = self._workspace(session, workspace)
+            row = self._connection(session, ws, connection)
+            row.auth_state = state
+
     # --- internals -----------------------------------------------------------------------------------
 
     def _workspace(self, session: Session, name: str) -> WorkspaceRow:
@@ -759,11 +949,19 @@ def _entities(session: Session, connection_id: int) -> list[EntityRow]:
 
 
 def _status(row: ConnectionRow, last_call: tuple[float, bool] | None) -> ConnectionStatus:
+    if row.auth_state == "reauth_needed":
+        return "reauth_needed"
     tested = (row.last_tested_at, bool(row.last_test_ok)) if row.last_tested_at is not None else None
     newest = max((x for x in (tested, last_call) if x is not None), default=None, key=lambda x: x[0])
     if newest is None:
         return "untested"
     return "connected" if newest[1] else "failing"
+
+
+def _role(value: str) -> Role:
+    if value not in ROLES:
+        raise OperationalError(f"the store holds an unknown role {value!r}; it was not written by this flowdesk")
+    return value  # type: ignore[return-value]
 
 
 def _call_record(row: ApiCallRow, connection: str) -> ApiCallRecord:
@@ -780,6 +978,7 @@ def _call_record(row: ApiCallRow, connection: str) -> ApiCallRecord:
         entity=row.entity,
         run_id=row.run_id,
         node_id=row.node_id,
+        user=row.user,
     )
 
 

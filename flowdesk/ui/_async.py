@@ -14,6 +14,9 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+UNWIND_S = 5.0
+"""How long closing waits for cancelled tasks to finish their clean-up."""
+
 
 class TaskKeeper:
     """Starts and owns the asyncio tasks of one widget (or window)."""
@@ -36,6 +39,14 @@ class TaskKeeper:
     def cancel_all(self) -> None:
         for task in list(self._tasks):
             task.cancel()
+
+    async def aclose(self) -> None:
+        """Cancel every task and wait (at most :data:`UNWIND_S`) until they have all unwound."""
+        tasks = [task for task in self._tasks if not task.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=UNWIND_S)
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)

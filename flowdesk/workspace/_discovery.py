@@ -16,6 +16,7 @@ from flowdesk.discovery import (
     discover_graphql,
     discover_odata,
     discover_openapi,
+    plan_rediscovery,
 )
 from flowdesk.model.errors import UserError
 from flowdesk.model.files import parse_text
@@ -23,6 +24,7 @@ from flowdesk.model.files import parse_text
 __all__ = [
     "INTROSPECTION_QUERY",
     "DiscoveryResult",
+    "description_ref",
     "discover_graphql",
     "discover_odata",
     "discover_openapi",
@@ -30,6 +32,7 @@ __all__ = [
     "is_url",
     "odata_metadata_url",
     "openapi_from_file",
+    "plan_rediscovery",
     "read_local",
 ]
 
@@ -38,11 +41,20 @@ def is_url(ref: str) -> bool:
     return urlsplit(ref).scheme in ("http", "https")
 
 
+def description_ref(ref: str) -> str:
+    """How an entity's origin names its description: a URL as given, a file by its absolute path.
+
+    Re-discovery compares this to find the entities a description no longer has, so the same file must
+    give the same ref from any working directory.
+    """
+    return ref if is_url(ref) else str(Path(ref).resolve())
+
+
 def read_local(ref: str) -> str:
     """A spec file's text.
 
     Raises:
-        UserError: the file is missing or unreadable, naming it.
+        UserError: the file is missing, unreadable or not UTF-8 text, naming it.
     """
     path = Path(ref)
     try:
@@ -51,6 +63,8 @@ def read_local(ref: str) -> str:
         raise UserError(f"{ref}: no such file (give a file path or an http(s) URL)") from None
     except OSError as exc:
         raise UserError(f"{ref}: cannot be read ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{ref}: not a text document (byte {exc.start} is not UTF-8)") from None
 
 
 def openapi_from_file(ref: str, tags: Sequence[str]) -> DiscoveryResult:
@@ -75,16 +89,3 @@ def graphql_from_text(text: str, source: str, endpoint_path: str) -> DiscoveryRe
         data = parse_text(text, source)
         return discover_graphql(data, endpoint_path=endpoint_path, source_name=source)
     return discover_graphql(text, endpoint_path=endpoint_path, source_name=source)
-
-
-__all__ = [
-    "INTROSPECTION_QUERY",
-    "DiscoveryResult",
-    "discover_odata",
-    "discover_openapi",
-    "graphql_from_text",
-    "is_url",
-    "odata_metadata_url",
-    "openapi_from_file",
-    "read_local",
-]

@@ -7,12 +7,22 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowdesk.model import ApiCallMade, ItemsEmitted, NodeFailed, NodeFinished, NodeStarted, RunFinished
+from flowdesk.model import (
+    ApiCallMade,
+    ContractWarning,
+    ItemsEmitted,
+    NodeFailed,
+    NodeFinished,
+    NodeStarted,
+    RunFinished,
+)
 
 current_run_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("flowdesk_run_id", default=None)
 """The run a coroutine works for: API-call events made inside a run are filed under it."""
 
 _SAMPLE = 5
+MAX_RUN_WARNINGS = 50
+"""Warnings a run record keeps (``warnings_total`` counts them all)."""
 
 
 @dataclass
@@ -39,6 +49,8 @@ class RunProgress:
     retries: int = 0
     items: int = 0
     finished: RunFinished | None = None
+    warnings: list[str] = field(default_factory=list)
+    warnings_total: int = 0
 
     def node(self, node_id: str) -> NodeProgress:
         found = self.nodes.get(node_id)
@@ -69,6 +81,10 @@ class RunProgress:
             node = self.node(event.node_id)
             node.state, node.error = "failed", event.error
             node.errors += 1
+        elif isinstance(event, ContractWarning):
+            self.warnings_total += 1
+            if len(self.warnings) < MAX_RUN_WARNINGS:
+                self.warnings.append(event.message)
         elif isinstance(event, RunFinished):
             self.finished = event
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import getpass
 import json
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -23,11 +24,16 @@ from flowdesk.store import (
     Store,
     WorkspaceInfo,
 )
+from flowdesk.workspace._access import requires
 from flowdesk.workspace._calls import CallOutcome
+from flowdesk.workspace._hooks import HookServices
+from flowdesk.workspace._members import MemberServices
+from flowdesk.workspace._oauth import AuthServices
 from flowdesk.workspace._runs import RunProgress, current_run_id
 
 if TYPE_CHECKING:  # the engine and the flow model load on first use: most CLI commands never need them
     from flowdesk.engine import FlowRunner, RunResult
+    from flowdesk.model.contract import ContractChecker, ContractMismatch
     from flowdesk.model.flow import Flow
 
 _FLUSH_EVERY = 500
@@ -44,11 +50,15 @@ def current_user() -> str:
         return "user"
 
 
-class Workspace:
+class Workspace(HookServices, AuthServices, MemberServices):
     """One workspace of a store, with the HTTP clients of its connections.
 
     Create with :meth:`open`; close with :meth:`aclose` (async code) or :meth:`close`. Clients are made on
     first use, one per connection, and share a rate limiter per connection.
+
+    Every method checks the acting ``user``'s role first (see :mod:`._access`): reading connection settings
+    and using them needs ``editor``, changing them ``admin``; listing is open to all. A refusal raises
+    :class:`~flowdesk.model.errors.NotPermittedError` before anything is done.
     """
 
     def __init__(self, store: Store, info: WorkspaceInfo, *, user: str) -> None:
@@ -77,12 +87,15 @@ class Workspace:
     ) -> Workspace:
         """Open (creating on first use) the workspace ``name`` in ``data_dir`` (default: the user data dir)."""
         store = Store.open(data_dir, master_password=master_password)
+        user = user or current_user()
         try:
             info = store.ensure_workspace(name)
+            if store.claim_first_admin(info.name, user):  # the first member of a new workspace is its admin
+                store.add_audit(info.name, user, "member.add", user, {"role": "admin", "first_member": True})
         except BaseException:
             store.close()
             raise
-        return cls(store, info, user=user or current_user())
+        return cls(store, info, user=user)
 
     # --- lifetime ------------------------------------------------------------------------------------
 
@@ -108,17 +121,24 @@ class Workspace:
             for event in pending:
                 by_run.setdefault(event.run_id, []).append(event)
             for run_id, events in by_run.items():
-                self.store.record_api_calls(self.name, events, run_id=run_id)
+                self.store.record_api_calls(self.name, events, run_id=run_id, user=self.user)
 
     # --- connections ---------------------------------------------------------------------------------
 
     def list_connections(self) -> list[ConnectionInfo]:
-        return self.store.list_connections(self.name)
+        """Every connection with its status and usage; below the editor role the base URL is left out (a
+        viewer sees connection names, not settings)."""
+        infos = self.store.list_connections(self.name)
+        if self.can("editor"):
+            return infos
+        return [dataclasses.replace(info, base_url="") for info in infos]
 
+    @requires("editor", "reading connection settings")
     def get_connection(self, name: str, *, secrets: bool = True) -> Connection:
         """The connection ``name``; ``secrets=False`` leaves secret fields empty (no unlock needed)."""
         return self.store.get_connection(self.name, name, secrets=secrets)
 
+    @requires("admin", "adding connections")
     def add_connection(self, connection: Connection, *, replace: bool = False) -> None:
         """Save a new connection (or replace one of the same name).
 
@@ -129,6 +149,7 @@ class Workspace:
         self._forget_client(connection.name)
         self._audit("connection.add" if not replace else "connection.replace", connection.name)
 
+    @requires("admin", "editing connections")
     def update_connection(self, old_name: str, connection: Connection) -> None:
         """Save edits to a connection (renaming it when the name changed)."""
         self.store.update_connection(self.name, old_name, connection)
@@ -137,11 +158,13 @@ class Workspace:
         detail = {"old_name": old_name} if old_name != connection.name else None
         self._audit("connection.update", connection.name, detail)
 
+    @requires("admin", "removing connections")
     def remove_connection(self, name: str) -> None:
         self.store.remove_connection(self.name, name)
         self._forget_client(name)
         self._audit("connection.remove", name)
 
+    @requires("editor", "reading or exporting connection settings")
     def export_connection(self, name: str) -> dict[str, Any]:
         """The connection as a file would hold it, without secrets: ``reenter_secrets`` lists what to fill in."""
         connection = self.get_connection(name)
@@ -149,9 +172,11 @@ class Workspace:
         data["reenter_secrets"] = sorted(secret_values(connection))
         return data
 
+    @requires("editor", "reading a connection's entities")
     def entities(self, connection: str) -> list[Entity]:
         return self.get_connection(connection, secrets=False).entities
 
+    @requires("editor", "reading a connection's entities")
     def entity(self, connection: str, name: str) -> Entity:
         """The entity ``name`` of ``connection``; a path (``/customers``) gives an ad-hoc GET entity.
 
@@ -170,21 +195,25 @@ class Workspace:
             hint="run `flowdesk entity list CONNECTION`, or give a path starting with /",
         )
 
+    @requires("admin", "changing entities")
     def set_entities(self, connection: str, entities: list[Entity], *, replace: bool = False) -> None:
         self.store.set_entities(self.name, connection, entities, replace=replace)
         self._forget_client(connection)
         self._audit("entity.set", connection, {"entities": [e.name for e in entities], "replace": replace})
 
+    @requires("admin", "removing entities")
     def remove_entity(self, connection: str, entity: str) -> None:
         self.store.remove_entity(self.name, connection, entity)
         self._audit("entity.remove", f"{connection}/{entity}")
 
+    @requires("viewer", "seeing a connection's usage")
     def usage(self, connection: str) -> ConnectionUsage:
         self.flush()
         return self.store.connection_usage(self.name, connection)
 
     # --- calling -------------------------------------------------------------------------------------
 
+    @requires("editor", "using connections")
     def client(self, connection: str) -> ConnectionClient:
         """The pooled client of ``connection`` (made on first use)."""
         client = self._clients.get(connection)
@@ -196,10 +225,13 @@ class Workspace:
                 if limiter is None:
                     limiter = RateLimiter(conn.rate_limit.requests, conn.rate_limit.per_s)
                     self._limiters[connection] = limiter
-            client = ConnectionClient(conn, on_event=self._on_event, rate_limiter=limiter)
+            client = ConnectionClient(
+                conn, on_event=self._on_event, rate_limiter=limiter, **self._oauth_hooks(connection, conn)
+            )
             self._clients[connection] = client
         return client
 
+    @requires("editor", "testing connections")
     async def test_connection(self, connection: str, entity: str | None = None) -> TestResult:
         """Run the connection's test request and remember whether it worked."""
         target = self.entity(connection, entity) if entity else None
@@ -207,6 +239,7 @@ class Workspace:
         self.store.record_test(self.name, connection, result.ok)
         return result
 
+    @requires("editor", "calling connections")
     async def call_pages(
         self,
         connection: str,
@@ -228,6 +261,7 @@ class Workspace:
         response = await client.send(target, params=params, query=query, headers=headers, body=body)
         yield Page(number=1, response=response, records=response.records(target.data_path))
 
+    @requires("editor", "calling connections")
     async def call(
         self,
         connection: str,
@@ -254,6 +288,7 @@ class Workspace:
 
     # --- discovery -----------------------------------------------------------------------------------
 
+    @requires("editor", "discovering entities")
     async def discover(
         self,
         connection: str,
@@ -267,11 +302,17 @@ class Workspace:
     ) -> DiscoveryResult:
         """Import endpoints as entities from one description (a file path or a URL fetched with the connection).
 
-        With ``dry_run`` nothing is saved; otherwise entities are merged by name (or replace all with
-        ``replace``).
+        Re-discovery is safe: the result's ``drift`` says what happened to each entity (see
+        :func:`~flowdesk.discovery.plan_rediscovery`): new ones are added, ones the description changed are
+        updated, ones the user edited since import and hand-made ones are kept (``skipped``), ones the
+        description no longer has are kept (``removed_upstream``). ``replace`` makes the connection's
+        entities exactly the discovered ones. With ``dry_run`` nothing is saved, and ``drift`` says what
+        would happen. The description is read completely before anything is saved, so a malformed one
+        changes nothing.
 
         Raises:
             UserError: no or several sources given, or a malformed document (naming where).
+            NotFoundError: there is no such connection.
             OperationalError: the URL could not be fetched.
         """
         from flowdesk.workspace import _discovery as _disc
@@ -305,9 +346,44 @@ class Workspace:
                 result = _disc.discover_graphql(response.body, endpoint_path=endpoint, source_name=graphql)
             else:
                 result = _disc.graphql_from_text(_disc.read_local(graphql), graphql, "")
-        if not dry_run:
-            self.set_entities(connection, result.entities, replace=replace)
+        ref = _disc.description_ref(openapi or odata or graphql or "")
+        result.stamp_origins(ref)
+        stored = self.get_connection(connection, secrets=False).entities
+        plan = _disc.plan_rediscovery(stored, result.entities, ref=ref, tags=tags, replace=replace)
+        result.drift = plan.report
+        if not dry_run and plan.modifies:
+            # one transaction either way: the whole list when some entity goes, else only what changed
+            if plan.removes:
+                self.set_entities(connection, plan.entities, replace=True)
+            else:
+                self.set_entities(connection, plan.updates)
+            plan.report.saved = True
         return result
+
+    # --- contract checks -----------------------------------------------------------------------------
+
+    def contract_checker(self, connection: str, entity: str) -> ContractChecker:
+        """The compiled contract of an entity, to check many pages of its records.
+
+        Raises:
+            NotFoundError: no such connection or entity.
+            InvalidConfigError: the entity's ``response_schema`` is not valid JSON Schema.
+        """
+        from flowdesk.model.contract import ContractChecker
+
+        return ContractChecker(self.entity(connection, entity))
+
+    def check_contract(self, connection: str, entity: str, records: Sequence[Any]) -> list[ContractMismatch]:
+        """How ``records`` (as returned at the entity's data path) differ from the entity's contract.
+
+        Each mismatch names the record, the field, what was expected and what came; an entity without a
+        response schema or schema fields has no contract, and gives none.
+
+        Raises:
+            NotFoundError: no such connection or entity.
+            InvalidConfigError: the entity's ``response_schema`` is not valid JSON Schema.
+        """
+        return self.contract_checker(connection, entity).check(records)
 
     async def _fetch_text(self, connection: str, url: str, *, accept: str | None = None) -> str:
         headers = {"Accept": accept} if accept else None
@@ -319,6 +395,7 @@ class Workspace:
 
     # --- flows and runs ------------------------------------------------------------------------------
 
+    @requires("editor", "validating flows")
     def connection_map(self) -> dict[str, set[str]]:
         """Connection name → entity names, for validating what flows refer to."""
         return {
@@ -326,6 +403,7 @@ class Workspace:
             for info in self.list_connections()
         }
 
+    @requires("editor", "validating flows")
     def validate_flow(self, data: Mapping[str, Any] | Flow) -> Flow:
         """Check a flow against the node types and this workspace's connections.
 
@@ -336,6 +414,7 @@ class Workspace:
 
         return validate_flow(data if isinstance(data, Flow) else dict(data), connections=self.connection_map())
 
+    @requires("editor", "saving flows")
     def save_flow(self, flow: Flow) -> None:
         """Store a valid flow under its name (replacing one of the same name)."""
         flow = self.validate_flow(flow)
@@ -345,24 +424,29 @@ class Workspace:
     def list_flows(self) -> list[FlowInfo]:
         return self.store.list_flows(self.name)
 
+    @requires("viewer", "reading flows")
     def get_flow(self, name: str) -> Flow:
         """The stored flow ``name`` (validated only for its format: connections may have changed since)."""
         from flowdesk.model.flow import Flow
 
         return Flow.model_validate(self.store.get_flow(self.name, name))
 
+    @requires("viewer", "exporting flows")
     def export_flow(self, name: str) -> dict[str, Any]:
         """The flow as its file holds it (flows never contain secrets)."""
         return self.get_flow(name).model_dump(mode="json", by_alias=True, exclude_none=True)
 
+    @requires("editor", "removing flows")
     def remove_flow(self, name: str) -> None:
         self.store.remove_flow(self.name, name)
         self._audit("flow.remove", name)
 
+    @requires("editor", "renaming flows")
     def rename_flow(self, old: str, new: str) -> None:
         self.store.rename_flow(self.name, old, new)
         self._audit("flow.rename", new, {"old_name": old})
 
+    @requires("editor", "running flows")
     async def run_flow(
         self,
         flow: Flow,
@@ -401,6 +485,7 @@ class Workspace:
             run_id=run_id,
             start_at=start_at,
             start_inputs=start_inputs,
+            trigger=trigger,
         )
         if on_start is not None:
             on_start(runner)
@@ -426,6 +511,7 @@ class Workspace:
     def list_runs(self, flow: str | None = None, limit: int = 50) -> list[RunInfo]:
         return self.store.list_runs(self.name, flow=flow, limit=limit)
 
+    @requires("viewer", "reading runs")
     def get_run(self, run_id: str) -> RunDetail:
         return self.store.get_run(run_id)
 
@@ -444,12 +530,15 @@ class Workspace:
             )
             for n in progress.nodes.values()
         ]
-        summary = {
+        summary: dict[str, Any] = {
             "api_calls": progress.api_calls,
             "retries": progress.retries,
             "items": progress.items,
             "duration_ms": result.duration_ms if result is not None else None,
         }
+        if progress.warnings_total:
+            summary["warnings"] = progress.warnings
+            summary["warnings_total"] = progress.warnings_total
         self.store.finish_run(run_id, status, error, summary, nodes)
 
     # --- internals -----------------------------------------------------------------------------------

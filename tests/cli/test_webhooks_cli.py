@@ -184,7 +184,9 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
 def test_webhook_serve_prints_urls_starts_flows_and_stops_on_sigterm(
     flowdesk_process, write_file, data_dir, servers
 ):
-    added = flowdesk_process("webhook", "add", "orders", master_password=MASTER_PASSWORD, FLOWDESK_WEBHOOK_SECRET=SECRET)
+    added = flowdesk_process(
+        "webhook", "add", "orders", master_password=MASTER_PASSWORD, FLOWDESK_WEBHOOK_SECRET=SECRET
+    )
     assert added.code == 0, added.err
     flow_file = write_file(listening_flow("on-orders", "orders"), "f.flow.json")
     assert flowdesk_process("flow", "import", str(flow_file), master_password=MASTER_PASSWORD).code == 0

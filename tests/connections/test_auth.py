@@ -189,7 +189,13 @@ async def test_oauth_authorization_code_refreshes_with_refresh_token(respx_mock,
     assert "refresh_token=rt-old" in tokens.calls[0].request.content.decode()
     assert api.calls[0].request.headers["Authorization"] == "Bearer at-new"
     assert persisted == [
-        {"access_token": "at-new", "refresh_token": "rt-new", "expires_in": 3600, "expires_at": fake_time.now + 3600}
+        {
+            "access_token": "at-new",
+            "refresh_token": "rt-new",
+            "expires_in": 3600,
+            "expires_at": fake_time.now + 3600,
+            "token_lifetime_s": 3600.0,
+        }
     ]
 
 

@@ -5,7 +5,21 @@ import flowdesk.connections as connections
 
 def test_exported_names_are_pinned() -> None:
     assert sorted(connections.__all__) == sorted(
-        ["UNSET", "ApiResponse", "ConnectionClient", "Page", "RateLimiter", "TestResult", "redact_url"]
+        [
+            "UNSET",
+            "ApiResponse",
+            "BrowserOpener",
+            "ConnectionClient",
+            "IssuedTokens",
+            "Page",
+            "RateLimiter",
+            "RevocationOutcome",
+            "TestResult",
+            "authorization_settings",
+            "authorize_code",
+            "redact_url",
+            "revoke_tokens",
+        ]
     )
     for name in connections.__all__:
         assert getattr(connections, name) is not None

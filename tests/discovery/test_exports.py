@@ -9,10 +9,16 @@ def test_public_names_are_pinned():
         [
             "INTROSPECTION_QUERY",
             "DiscoveryResult",
+            "DriftReport",
+            "DriftStatus",
+            "EntityDrift",
+            "RediscoveryPlan",
             "SpecError",
             "discover_graphql",
             "discover_odata",
             "discover_openapi",
+            "entity_differences",
+            "plan_rediscovery",
         ]
     )
     for name in discovery.__all__:

@@ -430,3 +430,50 @@ def test_oauth_scheme_without_a_usable_token_url_is_a_warning():
     result = discover_openapi(spec)
     assert result.auth_suggestions == []
     assert any("security scheme 'cc': cannot be offered" in w and "token_url" in w for w in result.warnings)
+
+
+# --- broken references ---------------------------------------------------------------------------------
+
+
+def _with_ref(ref: str, **components) -> str:
+    return _spec(
+        {"/pets": {"get": {"operationId": "pets", "responses": {"200": {"description": "ok", "content": {
+            "application/json": {"schema": {"type": "array", "items": {"$ref": ref}}}}}}}}},
+        components={"schemas": {"Pet": {"type": "object"}, **components}},
+    )  # fmt: skip
+
+
+def test_a_broken_ref_names_the_ref_and_where_it_is_written():
+    with pytest.raises(SpecError) as caught:
+        discover_openapi(_with_ref("#/components/schemas/Pett"), source_name="api.json")
+    assert str(caught.value) == (
+        "api.json: paths./pets.get.responses.200.content.application/json.schema.items: "
+        "$ref '#/components/schemas/Pett' points at nothing"
+    )
+
+
+def test_a_broken_ref_deep_in_a_component_is_located_there():
+    spec = _with_ref("#/components/schemas/Owner", Owner={"type": "object", "properties": {
+        "pet": {"$ref": "#/components/schemas/Missing"}}})  # fmt: skip
+    with pytest.raises(SpecError, match=r"^api\.json: components\.schemas\.Owner\.properties\.pet: "
+                                        r"\$ref '#/components/schemas/Missing' points at nothing$"):  # fmt: skip
+        discover_openapi(spec, source_name="api.json")
+
+
+def test_a_broken_ref_nothing_uses_is_no_error():
+    spec = _with_ref("#/components/schemas/Pet", Unused={"$ref": "#/components/schemas/Missing"})
+    assert discover_openapi(spec).entity("pets") is not None
+
+
+def test_a_ref_to_a_file_that_cannot_be_read_names_the_file():
+    def load_ref(path: str) -> str:
+        raise OSError(f"[Errno 2] No such file or directory: {path!r}")
+
+    with pytest.raises(SpecError, match=r"^api\.json: paths\./pets.*items: \$ref 'pets\.yaml#/Pet' names a file "
+                                        r"that cannot be read \(.*pets\.yaml"):  # fmt: skip
+        discover_openapi(_with_ref("pets.yaml#/Pet"), source_name="api.json", load_ref=load_ref)
+
+
+def test_a_malformed_referenced_file_names_the_file_and_line():
+    with pytest.raises(SpecError, match=r"^api\.json: \$ref pets\.yaml: .*line 1"):
+        discover_openapi(_with_ref("pets.yaml#/Pet"), source_name="api.json", load_ref=lambda path: "a: b: c\n")

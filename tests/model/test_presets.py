@@ -35,3 +35,47 @@ def test_oauth_presets_carry_urls_and_scopes() -> None:
 def test_unknown_preset_lists_known_ones() -> None:
     with pytest.raises(NotFoundError, match="known: activecampaign, airtable"):
         service_preset("myspace")
+
+
+def test_every_preset_has_a_who_am_i_request_and_names_the_account() -> None:
+    for preset in service_presets().values():
+        assert preset.test_entity, f"{preset.service}: no test request"
+        assert preset.account_path, f"{preset.service}: no account_path"
+        assert preset.rate_limit is not None, f"{preset.service}: no rate limit"
+
+
+def test_oauth_presets_have_their_endpoints_and_versioned_base_urls() -> None:
+    import re
+
+    version = re.compile(r"/v\d|/\d+\.\d+|/\d{4}-\d{2}|/api/\d|/\d$")
+    for preset in service_presets().values():
+        conn = preset.new_connection()
+        if preset.service not in ("github", "hubspot", "slack"):  # a version header, per-path versions, none
+            assert version.search(conn.base_url), f"{preset.service}: {conn.base_url} names no API version"
+        for auth in [preset.auth, *preset.alternative_auth]:
+            if auth["type"] == "oauth2":
+                assert auth["token_url"].startswith("https://"), preset.service
+                assert auth["authorize_url"].startswith("https://"), preset.service
+                assert "scope" in auth, f"{preset.service}: say which scopes (even none)"
+
+
+def test_seed_entities_are_there() -> None:
+    expected = {
+        "instagram": {"user_media", "create_media", "media_publish", "media_insights"},
+        "facebook": {"page_feed", "page_insights"},
+        "twitter": {"user_tweets", "post_tweet"},
+        "google_sheets": {"read_range", "write_range", "append_rows"},
+        "mailchimp": {"members", "campaigns", "send_campaign"},
+    }
+    for service, names in expected.items():
+        assert names <= {e.name for e in service_preset(service).entities}, service
+
+
+def test_account_label_prefers_the_preset_path_then_usual_fields() -> None:
+    from flowdesk.model.presets import account_label
+
+    assert account_label({"data": {"id": "1", "username": "jack"}}, "$.data.username") == "jack"
+    assert account_label({"id": 7, "login": "octocat"}) == "octocat"
+    assert account_label({"user": {"email": "a@example.com"}}) == "a@example.com"
+    assert account_label({"id": 42}, "$.email") == "42"
+    assert account_label(["not", "an", "account"]) is None

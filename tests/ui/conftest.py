@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 
-import pytest
-
 import PySide6  # noqa: F401  (import PySide6 before qasync)
+import pytest
 import qasync
 
 
@@ -43,3 +42,13 @@ def spin_until(loop: asyncio.AbstractEventLoop, condition: Callable[[], bool], t
         loop.run_until_complete(wait())
     except TimeoutError:
         pytest.fail(f"condition not met within {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def fixture_server():  # type: ignore[no-untyped-def]
+    """A local API for what the demo lacks: a 12 MB body, a slow answer, OData, GraphQL, an echo."""
+    from .helpers import FixtureServer
+
+    server = FixtureServer()
+    yield server
+    server.stop()

@@ -1,0 +1,156 @@
+"""The connection panel: a header and the tabs Settings | Entities | Request tester | Dashboard."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from flowdesk.model import Connection
+from flowdesk.model.errors import FlowdeskError
+from flowdesk.ui._async import TaskKeeper
+from flowdesk.ui.connections._editor import ConnectionEditor
+from flowdesk.ui.connections._entities import EntitiesTab
+from flowdesk.ui.connections._test_panel import TestPanel
+from flowdesk.ui.dashboard import DashboardWidget
+from flowdesk.ui.resources import service_icon
+from flowdesk.ui.tester import RequestTesterWidget
+from flowdesk.workspace import Workspace
+
+
+class ConnectionPanel(QWidget):
+    """Everything about one connection; the main window tells it which one."""
+
+    saved = Signal(str)
+    message = Signal(str)
+    tested = Signal(bool)
+
+    SETTINGS, ENTITIES, TESTER, DASHBOARD = "Settings", "Entities", "Request tester", "Dashboard"
+
+    def __init__(self, workspace: Workspace, keeper: TaskKeeper, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.keeper = keeper
+        self.connection: str | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+        header = QHBoxLayout()
+        self.icon_label = QLabel(self)
+        self.icon_label.setFixedSize(QSize(32, 32))
+        self.title_label = QLabel(self)
+        font = self.title_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        font.setBold(True)
+        self.title_label.setFont(font)
+        self.url_label = QLabel(self)
+        self.url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.url_label.setEnabled(False)
+        header.addWidget(self.icon_label)
+        header.addWidget(self.title_label)
+        header.addWidget(self.url_label, 1)
+        layout.addLayout(header)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        layout.addWidget(self.tabs, 1)
+
+        settings = QSplitter(Qt.Orientation.Horizontal, self.tabs)
+        settings.setChildrenCollapsible(False)
+        self.editor = ConnectionEditor(workspace, settings)
+        self.test_panel = TestPanel(workspace, keeper, settings)
+        settings.addWidget(self.editor)
+        settings.addWidget(self.test_panel)
+        settings.setStretchFactor(0, 3)
+        settings.setStretchFactor(1, 2)
+        settings.setSizes([540, 340])
+        self.settings_splitter = settings
+        self.tabs.addTab(settings, self.SETTINGS)
+
+        self.entities = EntitiesTab(workspace, keeper, self.tabs)
+        self.tabs.addTab(self.entities, self.ENTITIES)
+        self.tester = RequestTesterWidget(workspace, keeper, self.tabs)
+        self.tabs.addTab(self.tester, self.TESTER)
+        self.dashboard = DashboardWidget(workspace, keeper, self.tabs)
+        self.tabs.addTab(self.dashboard, self.DASHBOARD)
+        self.tabs.currentChanged.connect(self._tab_changed)
+
+        self.editor.saved.connect(self._saved)
+        self.entities.changed.connect(self._entities_changed)
+        self.entities.message.connect(self.message)
+        self.test_panel.finished.connect(self.tested)
+        self.clear()
+
+    # --- which connection ----------------------------------------------------------------------------
+
+    def tab_index(self, title: str) -> int:
+        for index in range(self.tabs.count()):
+            if self.tabs.tabText(index) == title:
+                return index
+        return -1
+
+    def clear(self) -> None:
+        self.connection = None
+        self.title_label.setText("No connection selected")
+        self.url_label.clear()
+        self.icon_label.clear()
+        self.setEnabled(False)
+
+    def show_connection(self, name: str) -> None:
+        """Load ``name`` into every tab."""
+        try:
+            self.editor.load(name)
+        except FlowdeskError as exc:
+            self.message.emit(str(exc))
+            self.clear()
+            return
+        self.connection = name
+        self.setEnabled(True)
+        self._header(name, self.editor.service_label.text(), self.editor.base_url_edit.text(), self._service())
+        self.entities.set_connection(name)
+        self.test_panel.set_connection(name)
+        for index in range(1, self.tabs.count()):
+            self.tabs.setTabEnabled(index, True)
+        self._update_embedded(name)
+
+    def new_connection(self, template: Connection) -> None:
+        """Edit a new, unsaved connection; only the Settings tab makes sense until it is saved."""
+        self.connection = None
+        self.setEnabled(True)
+        self.editor.new_connection(template)
+        self._header("New connection", self.editor.service_label.text(), "not saved yet", template.service)
+        self.entities.set_connection(None)
+        self.test_panel.set_connection(None)
+        self.tabs.setCurrentIndex(0)
+        for index in range(1, self.tabs.count()):
+            self.tabs.setTabEnabled(index, False)
+
+    def _service(self) -> str:
+        return self.editor.service
+
+    def _header(self, title: str, kind: str, url: str, service: str) -> None:
+        self.title_label.setText(title)
+        self.url_label.setText(f"{kind} · {url}")
+        self.icon_label.setPixmap(service_icon(service).pixmap(QSize(32, 32), self.devicePixelRatioF()))
+
+    def _update_embedded(self, name: str) -> None:
+        try:
+            self.tester.set_connection(name)
+            self.dashboard.set_connection(name)
+        except FlowdeskError as exc:
+            self.message.emit(str(exc))
+
+    def _tab_changed(self, index: int) -> None:
+        if index == self.tab_index(self.DASHBOARD) and self.connection:
+            self.dashboard.refresh()
+
+    # --- reacting ------------------------------------------------------------------------------------
+
+    def _saved(self, name: str) -> None:
+        self.show_connection(name)
+        self.message.emit(f"Saved connection {name!r}")
+        self.saved.emit(name)
+
+    def _entities_changed(self) -> None:
+        if self.connection is not None:
+            self.test_panel.set_connection(self.connection)
+            self._update_embedded(self.connection)

@@ -1,0 +1,920 @@
+"""The main window: sidebar (Connections, Flows, Runs), workspace switcher, connection panel, status bar."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import html
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QFontDatabase, QKeySequence, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from flowdesk import __version__
+from flowdesk.model.errors import FlowdeskError
+from flowdesk.ui._async import TaskKeeper
+from flowdesk.ui._state import STATE_FILE, load_state, save_state
+from flowdesk.ui._times import ago, local_time
+from flowdesk.ui.connections import (
+    ConnectionList,
+    ConnectionPanel,
+    NewConnectionDialog,
+    template_for,
+)
+from flowdesk.ui.resources import icon
+from flowdesk.ui.style import palette_style_sheet, status_color
+from flowdesk.workspace import (
+    FlowOverview,
+    Workspace,
+    data_dir_of,
+    demo_connection_name,
+    flow_overviews,
+    start_demo,
+    stop_demo,
+    workspace_names,
+)
+
+NEW_WORKSPACE = "New workspace…"
+PAGES = ("Connections", "Flows", "Runs")
+_RUN_STATUS_DOT = {"succeeded": "connected", "failed": "failing", "interrupted": "failing"}
+
+
+
+def _empty_state(parent: QWidget, title: str, text: str, icon_name: str) -> tuple[QWidget, QVBoxLayout]:
+    """A centred "nothing here yet" page: icon, heading, a short explanation; callers add buttons."""
+    page = QWidget(parent)
+    outer = QVBoxLayout(page)
+    outer.addStretch(2)
+    box = QWidget(page)
+    box.setMinimumWidth(360)
+    box.setMaximumWidth(540)
+    layout = QVBoxLayout(box)
+    layout.setSpacing(10)
+    picture = QLabel(box)
+    picture.setPixmap(icon(icon_name).pixmap(QSize(56, 56), page.devicePixelRatioF()))
+    picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    heading = QLabel(title, box)
+    font = heading.font()
+    font.setPointSizeF(font.pointSizeF() * 1.5)
+    font.setBold(True)
+    heading.setFont(font)
+    heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    body = QLabel(text, box)
+    body.setWordWrap(True)
+    body.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    layout.addWidget(picture)
+    layout.addWidget(heading)
+    layout.addWidget(body)
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(box, 20)  # as wide as allowed, centred
+    row.addStretch(1)
+    outer.addLayout(row)
+    outer.addStretch(3)
+    return page, layout
+
+
+def _duration(duration_ms: object, started: float, finished: float | None) -> str:
+    """A run's duration: the engine's own figure when recorded, else the wall time ("" while running)."""
+    if isinstance(duration_ms, int | float):
+        seconds = duration_ms / 1000
+    elif finished is not None:
+        seconds = finished - started
+    else:
+        return ""
+    return f"{seconds * 1000:,.0f} ms" if seconds < 1 else f"{seconds:,.1f} s"
+
+
+class MainWindow(QMainWindow):
+    """The flowdesk window on one workspace (switchable); call :meth:`shutdown` from the loop at the end."""
+
+    closed = Signal()
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        data_dir: Path | None = None,
+        open_workspace: Callable[[str], Workspace] | None = None,
+        restore: bool = True,
+    ) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.data_dir = data_dir_of(workspace, data_dir)
+        self.state_path = self.data_dir / STATE_FILE
+        self._open_workspace = open_workspace
+        self.keeper = TaskKeeper(on_error=self.show_error)
+        self.dialog: QWidget | None = None
+        self._closing = False
+        self._flows: dict[str, FlowOverview] = {}
+        self.setWindowTitle("flowdesk")
+        self.setWindowIcon(icon("app"))
+        self.resize(1280, 800)
+        self.setMinimumSize(QSize(760, 520))
+
+        self._build_actions()
+        self._build_toolbar()
+        self._build_body()
+        self._build_status_bar()
+
+        self.refresh()
+        if restore:
+            self.restore_state()
+        self._update_actions()
+        self._resume_demo()
+
+    # --- building ------------------------------------------------------------------------------------
+
+    def _action(
+        self, text: str, shortcut: QKeySequence | str, slot: Callable[[], Any], tip: str, icon_name: str | None = None
+    ) -> QAction:
+        action = QAction(icon(icon_name), text, self) if icon_name else QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(f"{tip} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})")
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.new_action = self._action(
+            "&New connection…", "Ctrl+N", self.new_connection, "Create a connection", "action-new"
+        )
+        self.save_action = self._action("&Save", "Ctrl+S", self.save_connection, "Save the connection", "action-save")
+        self.test_action = self._action(
+            "&Test connection", "Ctrl+T", self.test_connection, "Run the connection's test request", "action-test"
+        )
+        self.refresh_action = self._action(
+            "&Refresh", "F5", self.refresh, "Reload from the workspace", "action-refresh"
+        )
+        self.quit_action = self._action("&Quit", "Ctrl+Q", self.close, "Close flowdesk")
+        self.page_actions = [
+            self._action(f"&{title}", f"Ctrl+{row + 1}", functools.partial(self.show_page, row), f"Show {title}")
+            for row, title in enumerate(PAGES)
+        ]
+        self.delete_action = QAction("&Delete connection…", self)
+        self.delete_action.triggered.connect(lambda _checked=False: self.delete_connection())
+        self.demo_action = QAction("Open the &demo workspace", self)
+        self.demo_action.triggered.connect(lambda _checked=False: self.open_demo())
+        self.shortcuts_action = QAction("&Keyboard shortcuts", self)
+        self.shortcuts_action.triggered.connect(lambda _checked=False: self.show_shortcuts())
+        self.about_action = QAction("&About flowdesk", self)
+        self.about_action.triggered.connect(lambda _checked=False: self.show_about())
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addAction(self.new_action)
+        file_menu.addAction(self.save_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.demo_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        connection_menu = menu.addMenu("&Connection")
+        connection_menu.addAction(self.test_action)
+        connection_menu.addAction(self.delete_action)
+        view_menu = menu.addMenu("&View")
+        for action in self.page_actions:
+            view_menu.addAction(action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.refresh_action)
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self.about_action)
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Workspace", self)
+        bar.setObjectName("workspace-toolbar")
+        bar.setMovable(False)
+        bar.setIconSize(QSize(20, 20))
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.addWidget(QLabel(" Workspace ", bar))
+        self.workspace_combo = QComboBox(bar)
+        self.workspace_combo.setMinimumWidth(180)
+        self.workspace_combo.setToolTip("Switch workspace, or create a new one")
+        self.workspace_combo.activated.connect(self._workspace_chosen)
+        bar.addWidget(self.workspace_combo)
+        bar.addSeparator()
+        bar.addAction(self.new_action)
+        bar.addAction(self.test_action)
+        bar.addAction(self.refresh_action)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.toolbar = bar
+
+    def _build_body(self) -> None:
+        central = QWidget(self)
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.sidebar = QListWidget(central)
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setFixedWidth(150)
+        self.sidebar.setIconSize(QSize(22, 22))
+        self.sidebar.setSpacing(2)
+        self.sidebar.setFrameShape(QListWidget.Shape.NoFrame)
+        palette_style_sheet(
+            self.sidebar,
+            lambda palette: (
+                f"QListWidget#sidebar {{ background: {palette.color(QPalette.ColorRole.Window).name()}; }}"
+                "QListWidget#sidebar::item { padding-left: 6px; border-radius: 4px; }"
+                "QListWidget#sidebar::item:selected { background: rgba(37, 99, 235, 0.18);"
+                f" color: {palette.color(QPalette.ColorRole.Text).name()}; border-left: 3px solid #2563eb; }}"
+            ),
+        )
+        for title, icon_name in zip(PAGES, ("nav-connections", "nav-flows", "nav-runs"), strict=True):
+            item = QListWidgetItem(icon(icon_name), title)
+            item.setSizeHint(QSize(140, 38))
+            self.sidebar.addItem(item)
+        layout.addWidget(self.sidebar)
+        self.pages = QStackedWidget(central)
+        layout.addWidget(self.pages, 1)
+        self.pages.addWidget(self._build_connections_page())
+        self.pages.addWidget(self._build_flows_page())
+        self.pages.addWidget(self._build_runs_page())
+        self.sidebar.currentRowChanged.connect(self._page_changed)
+        self.sidebar.setCurrentRow(0)
+        self.setCentralWidget(central)
+
+    def _build_connections_page(self) -> QWidget:
+        self.connections_splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.connections_splitter.setChildrenCollapsible(False)
+        left = QWidget(self.connections_splitter)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(6, 6, 0, 6)
+        self.connection_list = ConnectionList(left)
+        self.connection_list.connection_selected.connect(self._connection_selected)
+        left_layout.addWidget(self.connection_list, 1)
+        buttons = QHBoxLayout()
+        self.new_button = QPushButton("New…", left)
+        self.new_button.setToolTip("New connection (Ctrl+N)")
+        self.new_button.clicked.connect(self.new_connection)
+        self.delete_button = QPushButton("Delete…", left)
+        self.delete_button.clicked.connect(self.delete_connection)
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.delete_button)
+        buttons.addStretch(1)
+        left_layout.addLayout(buttons)
+
+        self.right_stack = QStackedWidget(self.connections_splitter)
+        welcome, welcome_layout = _empty_state(
+            self.right_stack,
+            "Welcome to flowdesk",
+            "A connection holds the base URL and credentials of one API. Try everything on the bundled demo "
+            "API first (it runs on this computer, no internet needed), or connect your own API.",
+            "app",
+        )
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.demo_button = QPushButton(icon("nav-runs"), "Open the demo workspace", welcome)
+        self.demo_button.setDefault(True)
+        self.demo_button.setToolTip("Start the demo CRM API on 127.0.0.1 and add a connection to it with its entities")
+        self.demo_button.clicked.connect(self.open_demo)
+        self.welcome_new_button = QPushButton(icon("action-new"), "New connection…", welcome)
+        self.welcome_new_button.clicked.connect(self.new_connection)
+        row.addWidget(self.demo_button)
+        row.addWidget(self.welcome_new_button)
+        row.addStretch(1)
+        welcome_layout.addSpacing(6)
+        welcome_layout.addLayout(row)
+        self.welcome = welcome
+        self.right_stack.addWidget(welcome)
+        self.panel = ConnectionPanel(self.workspace, self.keeper, self.right_stack)
+        self._wire_panel()
+        self.right_stack.addWidget(self.panel)
+        self.connections_splitter.addWidget(left)
+        self.connections_splitter.addWidget(self.right_stack)
+        self.connections_splitter.setStretchFactor(1, 1)
+        self.connections_splitter.setSizes([260, 870])
+        return self.connections_splitter
+
+    def _wire_panel(self) -> None:
+        self.panel.saved.connect(self._panel_saved)
+        self.panel.message.connect(self.status)
+        self.panel.tested.connect(lambda _ok: self.refresh_connections())
+        self.panel.setContentsMargins(8, 6, 8, 6)
+
+    def _list_page(self, title: str, subtitle: str, view: QWidget, detail: QWidget) -> QWidget:
+        """A page with a heading, a list and, under it, the details of the selected row."""
+        page = QWidget(self)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(12, 10, 12, 8)
+        heading = QLabel(title, page)
+        font = heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        font.setBold(True)
+        heading.setFont(font)
+        note = QLabel(subtitle, page)
+        note.setEnabled(False)  # the palette's muted text
+        note.setWordWrap(True)
+        layout.addWidget(heading)
+        layout.addWidget(note)
+        splitter = QSplitter(Qt.Orientation.Vertical, page)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(view)
+        splitter.addWidget(detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout.addWidget(splitter, 1)
+        return page
+
+    @staticmethod
+    def _list_view(columns: list[str]) -> QTreeWidget:
+        view = QTreeWidget()
+        view.setHeaderLabels(columns)
+        view.setRootIsDecorated(False)
+        view.setAlternatingRowColors(True)
+        view.setUniformRowHeights(True)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setStyleSheet("QTreeView::item { padding: 3px 2px; }")
+        return view
+
+    @staticmethod
+    def _detail_view(placeholder: str) -> QPlainTextEdit:
+        detail = QPlainTextEdit()
+        detail.setReadOnly(True)
+        detail.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        detail.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        detail.setPlaceholderText(placeholder)
+        return detail
+
+    def _build_flows_page(self) -> QWidget:
+        stack = QStackedWidget(self)
+        empty, _layout = _empty_state(
+            stack,
+            "No flows yet",
+            "Flows chain API calls, conditions and transforms. Import one with "
+            "“flowdesk flow import FILE” (examples are in resources/examples); it appears here.",
+            "nav-flows",
+        )
+        self.flows_list = self._list_view(["Flow", "Description", "Nodes", "Connections", "Last run", "Updated"])
+        self.flows_list.setSortingEnabled(True)
+        header = self.flows_list.header()
+        header.setStretchLastSection(False)
+        for column in range(6):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.flows_list.currentItemChanged.connect(lambda current, _previous: self._show_flow(current))
+        self.flow_detail = self._detail_view("Select a flow to see its nodes.")
+        page = self._list_page(
+            "Flows",
+            "Stored flows of this workspace. Run one with “flowdesk flow run NAME”; its runs appear under Runs.",
+            self.flows_list,
+            self.flow_detail,
+        )
+        stack.addWidget(empty)
+        stack.addWidget(page)
+        self.flows_stack = stack
+        return stack
+
+    def _build_runs_page(self) -> QWidget:
+        stack = QStackedWidget(self)
+        empty, _layout = _empty_state(
+            stack,
+            "No runs yet",
+            "Every run of a flow, from here or from “flowdesk flow run”, is listed here.",
+            "nav-runs",
+        )
+        self.runs_list = self._list_view(["Started", "Flow", "Status", "Trigger", "Duration", "Items", "Error"])
+        header = self.runs_list.header()
+        header.setStretchLastSection(True)
+        for column in range(6):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.runs_list.currentItemChanged.connect(lambda current, _previous: self._show_run(current))
+        self.run_detail = self._detail_view("Select a run to see what each node did.")
+        page = self._list_page(
+            "Runs", "The latest 200 runs of this workspace's flows, newest first.", self.runs_list, self.run_detail
+        )
+        stack.addWidget(empty)
+        stack.addWidget(page)
+        self.runs_stack = stack
+        return stack
+
+    def _build_status_bar(self) -> None:
+        self.workspace_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.workspace_label)
+        self.status("Ready")
+
+    # --- pages and help ------------------------------------------------------------------------------
+
+    def show_page(self, row: int) -> None:
+        """Show Connections (0), Flows (1) or Runs (2), as the sidebar does (Ctrl+1…3)."""
+        self.sidebar.setCurrentRow(row)
+
+    def _page_changed(self, row: int) -> None:
+        self.pages.setCurrentIndex(row)
+        if row == 1:
+            self._fill_flows()
+        elif row == 2:
+            self._fill_runs()
+
+    def shortcut_table(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every shortcut of the window."""
+        native = QKeySequence.SequenceFormat.NativeText
+        rows = [
+            (action.shortcut().toString(native), action.text().replace("&", "").rstrip("…"))
+            for action in (
+                self.new_action,
+                self.save_action,
+                self.test_action,
+                self.refresh_action,
+                *self.page_actions,
+                self.quit_action,
+            )
+        ]
+        rows += [
+            (QKeySequence("Ctrl+Return").toString(native), "Send the request (request tester)"),
+            ("Esc", "Close a dialog"),
+            ("Del", "Delete the selected entity (entities tab)"),
+            (QKeySequence("Ctrl+Tab").toString(native), "Next tab"),
+        ]
+        return rows
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(
+            f"<tr><td style='padding-right:18px'><b>{html.escape(keys)}</b></td><td>{html.escape(what)}</td></tr>"
+            for keys, what in self.shortcut_table()
+        )
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", f"<table>{rows}</table>", parent=self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = box
+        box.open()
+
+    def show_about(self) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.NoIcon,
+            "About flowdesk",
+            f"flowdesk {__version__}\nWork with web APIs visually: connections, entities and flows.",
+            parent=self,
+        )
+        box.setIconPixmap(icon("app").pixmap(QSize(64, 64), self.devicePixelRatioF()))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = box
+        box.open()
+
+    # --- status and errors ---------------------------------------------------------------------------
+
+    def status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def show_error(self, error: BaseException) -> None:
+        """User and operational errors become a message (never a traceback); bugs are still shown plainly."""
+        text = str(error) if isinstance(error, FlowdeskError) else f"Unexpected error: {error!r}"
+        self.status(text.splitlines()[0] if text else "Error")
+        box = QMessageBox(QMessageBox.Icon.Warning, "flowdesk", text, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # never exec(): this may run inside a coroutine (LIBRARIES.md)
+
+    # --- refreshing ----------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reload everything shown from the workspace (F5)."""
+        self._fill_workspaces()
+        self.refresh_connections()
+        self._fill_flows()
+        self._fill_runs()
+        if self.panel.connection:
+            self.panel.dashboard.refresh()
+
+    def refresh_connections(self, select: str | None = None) -> None:
+        try:
+            self.workspace.flush()  # calls made so far count for "last used"
+            infos = self.workspace.list_connections()
+        except FlowdeskError as exc:
+            self.show_error(exc)
+            infos = []
+        self.connection_list.set_connections(infos, select=select)
+        count = len(infos)
+        self.workspace_label.setText(
+            f"Workspace {self.workspace.name} · {count} connection{'s' if count != 1 else ''} · {self.workspace.user}"
+        )
+        if not infos and self.panel.editor.is_new and self.panel.isEnabled():
+            return  # a new connection is being written: keep the editor
+        if not infos:
+            self.right_stack.setCurrentWidget(self.welcome)
+        elif self.connection_list.selected_name() is None and not (self.panel.editor.is_new and self.panel.isEnabled()):
+            self.connection_list.setCurrentRow(0)
+
+    def _fill_workspaces(self) -> None:
+        self.workspace_combo.blockSignals(True)
+        try:
+            self.workspace_combo.clear()
+            for name in workspace_names(self.workspace):
+                self.workspace_combo.addItem(name, name)
+            self.workspace_combo.insertSeparator(self.workspace_combo.count())
+            self.workspace_combo.addItem(NEW_WORKSPACE, None)
+            self.workspace_combo.setCurrentIndex(self.workspace_combo.findData(self.workspace.name))
+        finally:
+            self.workspace_combo.blockSignals(False)
+
+    def _fill_flows(self) -> None:
+        self.flows_list.clear()
+        self.flow_detail.clear()
+        try:
+            flows = flow_overviews(self.workspace)
+        except FlowdeskError as exc:
+            self.show_error(exc)
+            flows = []
+        self._flows = {flow.name: flow for flow in flows}
+        for flow in flows:
+            item = QTreeWidgetItem(
+                [
+                    flow.name,
+                    flow.description,
+                    str(len(flow.nodes)),
+                    ", ".join(flow.connections) or "—",
+                    flow.last_run_status or "never run",
+                    ago(flow.updated_at),
+                ]
+            )
+            item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            item.setToolTip(1, flow.description)
+            item.setToolTip(5, local_time(flow.updated_at))
+            if flow.last_run_status:
+                item.setForeground(4, QColor(status_color(_RUN_STATUS_DOT.get(flow.last_run_status, "untested"))))
+            self.flows_list.addTopLevelItem(item)
+        self.flows_list.sortItems(0, Qt.SortOrder.AscendingOrder)
+        self.flows_stack.setCurrentIndex(1 if flows else 0)
+        first = self.flows_list.topLevelItem(0)
+        if first is not None:
+            self.flows_list.setCurrentItem(first)
+
+    def _show_flow(self, item: QTreeWidgetItem | None) -> None:
+        """The selected flow's nodes (the canvas to edit them comes with the flow editor)."""
+        flow = self._flows.get(item.text(0)) if item is not None else None
+        if flow is None:
+            self.flow_detail.clear()
+            return
+        lines = [flow.name, flow.description, "", f"{'Node':<22} {'Type':<12} {'Title':<34} Calls"]
+        for node in flow.nodes:
+            calls = f"{node.connection} · {node.entity}" if node.connection else ""
+            lines.append(f"{node.id:<22} {node.type:<12} {node.title:<34} {calls}".rstrip())
+        self.flow_detail.setPlainText("\n".join(line for line in lines if line is not None))
+
+    def _fill_runs(self) -> None:
+        self.runs_list.clear()
+        self.run_detail.clear()
+        try:
+            runs = self.workspace.list_runs(limit=200)
+        except FlowdeskError as exc:
+            self.show_error(exc)
+            runs = []
+        for run in runs:
+            duration = _duration(run.summary.get("duration_ms"), run.started_at, run.finished_at)
+            items = run.summary.get("items")
+            item = QTreeWidgetItem(
+                [
+                    local_time(run.started_at),
+                    run.flow_name,
+                    run.status,
+                    run.trigger,
+                    duration,
+                    f"{items:,}" if isinstance(items, int) else "",
+                    (run.error or "").splitlines()[0] if run.error else "",
+                ]
+            )
+            item.setData(0, Qt.ItemDataRole.UserRole, run.id)
+            item.setForeground(2, QColor(status_color(_RUN_STATUS_DOT.get(run.status, "untested"))))
+            if run.error:
+                item.setToolTip(6, run.error)
+            self.runs_list.addTopLevelItem(item)
+        self.runs_stack.setCurrentIndex(1 if runs else 0)
+        latest = self.runs_list.topLevelItem(0)
+        if latest is not None:
+            self.runs_list.setCurrentItem(latest)
+
+    def _show_run(self, item: QTreeWidgetItem | None) -> None:
+        """The selected run's details: its summary and what each node did."""
+        if item is None:
+            self.run_detail.clear()
+            return
+        try:
+            detail = self.workspace.get_run(str(item.data(0, Qt.ItemDataRole.UserRole)))
+        except FlowdeskError as exc:
+            self.run_detail.setPlainText(str(exc))
+            return
+        info = detail.info
+        lines = [
+            f"Run       {info.id}",
+            f"Flow      {info.flow_name} ({info.trigger})",
+            f"Status    {info.status}",
+            f"Started   {local_time(info.started_at)}",
+            f"Finished  {local_time(info.finished_at) if info.finished_at is not None else '—'}",
+        ]
+        lines.append(f"Duration  {_duration(info.summary.get('duration_ms'), info.started_at, info.finished_at)}")
+        items, retries = info.summary.get("items"), info.summary.get("retries")
+        if isinstance(items, int):
+            lines.append(f"Items     {items:,}")
+        failed = sum(1 for call in detail.api_calls if not call.ok)
+        lines.append(f"API calls {len(detail.api_calls):,} ({failed:,} failed)")
+        if isinstance(retries, int):
+            lines.append(f"Retries   {retries:,}")
+        if info.error:
+            lines += ["", "Error", info.error]
+        if detail.nodes:
+            lines += ["", f"{'Node':<24} {'in':>8} {'out':>8} {'errors':>7} {'time':>10}"]
+            for node in detail.nodes:
+                lines.append(
+                    f"{node.node_id:<24} {node.items_in:>8,} {node.items_out:>8,} {node.errors:>7,} "
+                    f"{node.duration_ms:>8,.0f} ms" + (f"  {node.error}" if node.error else "")
+                )
+        self.run_detail.setPlainText("\n".join(lines))
+
+    # --- connections ---------------------------------------------------------------------------------
+
+    def _connection_selected(self, name: str) -> None:
+        if not name:
+            if not (self.panel.editor.is_new and self.panel.isEnabled()):
+                self.panel.clear()
+            self._update_actions()
+            return
+        editor = self.panel.editor
+        leaving = editor.connection_name
+        if editor.dirty and self.panel.isEnabled() and name != leaving:
+            self._ask_about_unsaved(name, leaving)
+            return
+        self._show(name)
+
+    def _show(self, name: str) -> None:
+        if name != self.panel.connection or self.panel.editor.is_new:
+            self.panel.show_connection(name)
+        self.right_stack.setCurrentWidget(self.panel)
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        """Actions that need a stored connection are offered only while one is shown."""
+        selected = self.connection_list.selected_name() is not None
+        self.delete_button.setEnabled(selected)
+        self.delete_action.setEnabled(selected)
+        self.test_action.setEnabled(self.panel.connection is not None)
+
+    def _ask_about_unsaved(self, name: str, leaving: str | None) -> None:
+        """The editor has changes: save, discard, or stay (non-blocking, so safe next to coroutines)."""
+        title = repr(leaving) if leaving else "the new connection"
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Unsaved changes",
+            f"Save the changes to {title}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+
+        def answered(result: int) -> None:
+            if result == QMessageBox.StandardButton.Save.value:
+                if not self.panel.editor.save():
+                    self._reselect(leaving)
+                    self.status("Not saved: fix the marked fields first")
+                    return
+                self.refresh_connections(select=name)
+            elif result == QMessageBox.StandardButton.Discard.value:
+                self.panel.editor.dirty = False
+            else:
+                self._reselect(leaving)
+                return
+            self._show(name)
+
+        box.finished.connect(answered)
+        self.dialog = box
+        box.open()
+
+    def _reselect(self, name: str | None) -> None:
+        self.connection_list.blockSignals(True)
+        try:
+            if name is None:
+                self.connection_list.setCurrentRow(-1)
+            else:
+                for row, other in enumerate(self.connection_list.names()):
+                    if other == name:
+                        self.connection_list.setCurrentRow(row)
+        finally:
+            self.connection_list.blockSignals(False)
+
+    def _panel_saved(self, name: str) -> None:
+        self.refresh_connections(select=name)
+
+    def new_connection(self) -> None:
+        """Ctrl+N: pick a type, then edit a new connection of it."""
+        dialog = NewConnectionDialog(self)
+        dialog.accepted.connect(lambda: self.start_new_connection(dialog.chosen or "rest"))
+        self.dialog = dialog
+        dialog.open()
+
+    def start_new_connection(self, service: str) -> None:
+        taken = set(self.connection_list.names())
+        name = service if service not in ("rest", "odata", "graphql") else f"my-{service}"
+        base, number = name, 2
+        while name in taken:
+            name, number = f"{base}-{number}", number + 1
+        self.sidebar.setCurrentRow(0)
+        self.connection_list.blockSignals(True)
+        self.connection_list.clearSelection()
+        self.connection_list.setCurrentRow(-1)
+        self.connection_list.blockSignals(False)
+        self.panel.new_connection(template_for(service, name))
+        self.right_stack.setCurrentWidget(self.panel)
+        self._update_actions()
+        self.status(f"New {service} connection: fill in the settings, then Save (Ctrl+S)")
+
+    def save_connection(self) -> None:
+        if self.panel.isEnabled() and not self.panel.editor.save():
+            self.status("Not saved: fix the marked fields first")
+
+    def test_connection(self) -> None:
+        if self.panel.connection:
+            self.sidebar.setCurrentRow(0)
+            self.panel.tabs.setCurrentIndex(0)
+            self.panel.test_panel.run_test()
+
+    def delete_connection(self) -> None:
+        name = self.connection_list.selected_name()
+        if not name:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Delete connection",
+            f"Delete the connection {name!r} and its entities? Flows that use it will stop working.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.finished.connect(lambda result: self._delete_confirmed(name, result))
+        self.dialog = box
+        box.open()
+
+    def _delete_confirmed(self, name: str, result: int) -> None:
+        if result != QMessageBox.StandardButton.Yes.value:
+            return
+        try:
+            self.workspace.remove_connection(name)
+        except FlowdeskError as exc:
+            self.show_error(exc)
+            return
+        self.panel.clear()
+        self.refresh_connections(select="")
+        self._update_actions()
+        self.status(f"Deleted connection {name!r}")
+
+    # --- demo ----------------------------------------------------------------------------------------
+
+    def open_demo(self) -> None:
+        """Start the bundled demo API and add its connection (everything then works offline)."""
+        self.demo_button.setEnabled(False)
+        self.status("Starting the demo API on 127.0.0.1 …")
+        self.keeper.start(self._open_demo(), name="demo")
+
+    async def _open_demo(self) -> None:
+        try:
+            name = await start_demo(self.workspace)
+        finally:
+            self.demo_button.setEnabled(True)
+        self.sidebar.setCurrentRow(0)
+        self.refresh_connections(select=name)
+        self.panel.show_connection(name)
+        self.status(f"Demo API running; connection {name!r} is ready — try Test (Ctrl+T)")
+
+    def _resume_demo(self) -> None:
+        """The demo API lives only while the window runs: start it again when its connection exists."""
+        try:
+            name = demo_connection_name()
+        except ImportError:
+            return
+        if name in self.connection_list.names():
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                return  # no loop yet (tests building a window without one)
+            self.keeper.start(self._restart_demo(name), name="demo")
+
+    async def _restart_demo(self, name: str) -> None:
+        await start_demo(self.workspace)
+        if self.panel.connection == name:
+            self.panel.show_connection(name)
+        self.refresh_connections()
+
+    # --- workspaces ----------------------------------------------------------------------------------
+
+    def _workspace_chosen(self, index: int) -> None:
+        name = self.workspace_combo.itemData(index)
+        if name is None:
+            self._ask_new_workspace()
+        elif name != self.workspace.name:
+            self.switch_workspace(str(name))
+
+    def _ask_new_workspace(self) -> None:
+        self._fill_workspaces()
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("New workspace")
+        dialog.setLabelText("Name of the new workspace:")
+        dialog.textValueSelected.connect(self._new_workspace_named)
+        self.dialog = dialog
+        dialog.open()
+
+    def _new_workspace_named(self, text: str) -> None:
+        if text.strip():
+            self.switch_workspace(text.strip())
+
+    def switch_workspace(self, name: str) -> None:
+        """Open (creating if needed) the workspace ``name`` and show it; the previous one is closed."""
+        try:
+            if self._open_workspace is not None:
+                new = self._open_workspace(name)
+            else:
+                new = Workspace.open(self.data_dir, name, user=self.workspace.user)
+        except FlowdeskError as exc:
+            self.show_error(exc)
+            self._fill_workspaces()
+            return
+        old = self.workspace
+        self.workspace = new
+        self.right_stack.removeWidget(self.panel)
+        self.panel.deleteLater()
+        self.panel = ConnectionPanel(new, self.keeper, self.right_stack)
+        self._wire_panel()
+        self.right_stack.addWidget(self.panel)
+        self.connection_list.clear()
+        self.refresh()
+        self._resume_demo()
+        self.status(f"Switched to workspace {name!r}")
+        self.keeper.start(self._close_workspace(old), name="close-workspace")
+
+    @staticmethod
+    async def _close_workspace(workspace: Workspace) -> None:
+        await stop_demo(workspace)
+        await workspace.aclose()
+
+    # --- state ---------------------------------------------------------------------------------------
+
+    def current_state(self) -> dict[str, Any]:
+        return {
+            "geometry": bytes(self.saveGeometry().toBase64().data()).decode("ascii"),
+            "size": [self.width(), self.height()],
+            "splitter": self.connections_splitter.sizes(),
+            "page": self.sidebar.currentRow(),
+            "workspace": self.workspace.name,
+            "connection": self.connection_list.selected_name(),
+            "tab": self.panel.tabs.currentIndex(),
+        }
+
+    def save_state(self) -> None:
+        save_state(self.state_path, self.current_state())
+
+    def restore_state(self) -> None:
+        state = load_state(self.state_path)
+        if not state:
+            return
+        geometry = state.get("geometry")
+        restored = isinstance(geometry, str) and self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
+        size = state.get("size")
+        if not restored and isinstance(size, list) and len(size) == 2:
+            self.resize(int(size[0]), int(size[1]))
+        splitter = state.get("splitter")
+        if isinstance(splitter, list) and all(isinstance(s, int) for s in splitter):
+            self.connections_splitter.setSizes(splitter)
+        if state.get("workspace") == self.workspace.name:
+            connection = state.get("connection")
+            if isinstance(connection, str):
+                self.connection_list.select_name(connection)
+            tab = state.get("tab")
+            if isinstance(tab, int) and 0 <= tab < self.panel.tabs.count() and self.panel.tabs.isTabEnabled(tab):
+                self.panel.tabs.setCurrentIndex(tab)
+        page = state.get("page")
+        if isinstance(page, int) and 0 <= page < len(PAGES):
+            self.sidebar.setCurrentRow(page)
+
+    # --- closing -------------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closing:
+            self._closing = True
+            self.save_state()
+            self.closed.emit()
+        super().closeEvent(event)
+
+    async def shutdown(self) -> None:
+        """Stop running work, the demo API and the workspace's clients (call once, from the loop)."""
+        await self.keeper.aclose()
+        await stop_demo(self.workspace)
+        await self.workspace.aclose()

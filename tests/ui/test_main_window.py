@@ -1,0 +1,307 @@
+"""The main window, driven like a user would: sidebar, workspace switcher, demo offer, tests, entities."""
+
+from __future__ import annotations
+
+import pytest
+import shiboken6
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit, QMessageBox
+
+from flowdesk.model import Connection
+from flowdesk.ui.connections import DiscoverDialog, EntityDialog, NewConnectionDialog
+from flowdesk.ui.main_window import NEW_WORKSPACE, MainWindow
+
+from .conftest import spin_until
+from .helpers import DISCOVERY_FIXTURES, closed_port_url, demo_connection, open_workspace
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture()
+def make_window(qtbot, qloop, data_dir):
+    windows: list[MainWindow] = []
+
+    def make(workspace=None, **kwargs) -> MainWindow:
+        ws = workspace or open_workspace(data_dir)
+        window = MainWindow(ws, data_dir=data_dir, **kwargs)
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        if shiboken6.isValid(window):
+            window.close()
+            qloop.run_until_complete(window.shutdown())
+
+
+def test_window_has_sidebar_switcher_and_status_bar(make_window):
+    window = make_window()
+    assert [window.sidebar.item(i).text() for i in range(window.sidebar.count())] == ["Connections", "Flows", "Runs"]
+    items = [window.workspace_combo.itemText(i) for i in range(window.workspace_combo.count())]
+    assert "Default" in items and NEW_WORKSPACE in items
+    assert window.workspace_combo.currentText() == "Default"
+    assert "Workspace Default" in window.workspace_label.text()
+    assert window.right_stack.currentWidget() is window.welcome
+    assert window.demo_button.isVisible()
+
+    window.sidebar.setCurrentRow(1)
+    assert window.pages.currentIndex() == 1
+    assert window.flows_stack.currentIndex() == 0  # the honest empty state
+    window.sidebar.setCurrentRow(2)
+    assert window.runs_stack.currentIndex() == 0
+
+
+def test_demo_offer_creates_the_demo_connection_and_it_tests_ok(qtbot, qloop, make_window):
+    window = make_window()
+    qtbot.mouseClick(window.demo_button, LEFT)
+    spin_until(qloop, lambda: len(window.connection_list.names()) == 1)
+    name = window.connection_list.names()[0]
+    assert window.connection_list.selected_name() == name
+    assert window.panel.connection == name
+    assert window.right_stack.currentWidget() is window.panel
+    assert window.panel.entities.table.rowCount() > 0
+    assert window.connection_list.status_of(name) == "untested"
+
+    qtbot.mouseClick(window.panel.test_panel.test_button, LEFT)
+    spin_until(qloop, lambda: window.panel.test_panel.result is not None)
+    panel = window.panel.test_panel
+    assert panel.verdict.text().startswith("✓")
+    assert panel.status_label.text().startswith("2")
+    assert panel.time_label.text().endswith("ms")
+    assert panel.preview.toPlainText().strip()
+    spin_until(qloop, lambda: window.connection_list.status_of(name) == "connected")
+
+
+def test_test_connection_against_a_closed_port_fails_with_a_hint(qtbot, qloop, make_window, data_dir):
+    ws = open_workspace(data_dir)
+    ws.add_connection(Connection(name="down", base_url=closed_port_url(), timeout=5, retry={"count": 0}))
+    window = make_window(ws)
+    assert window.connection_list.selected_name() == "down"
+    window.test_action.trigger()  # Ctrl+T
+    spin_until(qloop, lambda: window.panel.test_panel.result is not None, timeout=30)
+    panel = window.panel.test_panel
+    assert panel.verdict.text().startswith("✗")
+    assert panel.status_label.text() == "no response"
+    assert panel.error_label.isVisible() and panel.error_label.text()
+    assert panel.hint_label.isVisible() and "What to check" in panel.hint_label.text()
+    spin_until(qloop, lambda: window.connection_list.status_of("down") == "failing")
+
+
+def test_test_connection_ok_against_the_demo_server(qtbot, qloop, make_window, data_dir, demo_server):
+    ws = open_workspace(data_dir)
+    ws.add_connection(demo_connection(demo_server.base_url, name="crm"))
+    window = make_window(ws)
+    qtbot.mouseClick(window.panel.test_panel.test_button, LEFT)
+    spin_until(qloop, lambda: window.panel.test_panel.result is not None)
+    assert window.panel.test_panel.result.ok
+    assert window.panel.test_panel.verdict.text() == "✓ Connected"
+
+
+def test_new_connection_through_the_type_picker(qtbot, qloop, make_window):
+    window = make_window()
+    qtbot.mouseClick(window.welcome_new_button, LEFT)
+    dialog = window.dialog
+    assert isinstance(dialog, NewConnectionDialog)
+    dialog.choose("graphql")
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+    editor = window.panel.editor
+    assert editor.is_new and editor.service == "graphql"
+    assert window.right_stack.currentWidget() is window.panel
+    assert not window.panel.tabs.isTabEnabled(1)  # entities only once saved
+    editor.base_url_edit.setText("https://gql.example.com/graphql")
+    window.save_action.trigger()  # Ctrl+S
+    assert window.connection_list.names() == ["my-graphql"]
+    assert window.workspace.get_connection("my-graphql").service == "graphql"
+    assert window.panel.tabs.isTabEnabled(1)
+
+
+def test_entities_add_edit_delete(qtbot, qloop, make_window, data_dir):
+    ws = open_workspace(data_dir)
+    ws.add_connection(Connection(name="crm", base_url="https://crm.example.com"))
+    window = make_window(ws)
+    tab = window.panel.entities
+    window.panel.tabs.setCurrentWidget(tab)
+    assert tab.table.rowCount() == 0
+
+    qtbot.mouseClick(tab.add_button, LEFT)
+    dialog = tab.dialog
+    assert isinstance(dialog, EntityDialog)
+    qtbot.keyClicks(dialog.name_edit, "customers")
+    qtbot.keyClicks(dialog.path_edit, "/customers")
+    qtbot.keyClicks(dialog.data_path_edit, "$.data[")  # invalid JSONPath: refused at the field
+    dialog.pagination_combo.setCurrentIndex(dialog.pagination_combo.findData("offset"))
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.mouseClick(ok, LEFT)
+    assert dialog.isVisible() and dialog.boxes["data_path"].error
+    dialog.data_path_edit.setText("$.data")
+    limit = dialog.pagination_fields["offset"]["limit"].editor
+    limit.setValue(50)
+    qtbot.mouseClick(ok, LEFT)
+    assert not dialog.isVisible()
+    [entity] = ws.entities("crm")
+    assert (entity.name, entity.path, entity.data_path) == ("customers", "/customers", "$.data")
+    assert entity.pagination.type == "offset" and entity.pagination.limit == 50
+    assert tab.table.item(0, 0).text() == "customers"
+
+    tab.table.selectRow(0)
+    qtbot.mouseClick(tab.edit_button, LEFT)
+    dialog = tab.dialog
+    assert dialog.name_edit.text() == "customers"
+    dialog.method_combo.setCurrentText("POST")
+    dialog.path_edit.setText("/customers/search")
+    dialog.idempotent.setChecked(True)
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), LEFT)
+    [entity] = ws.entities("crm")
+    assert (entity.method, entity.path, entity.idempotent) == ("POST", "/customers/search", True)
+    assert tab.table.item(0, 1).text() == "POST"
+
+    tab.table.selectRow(0)
+    qtbot.mouseClick(tab.delete_button, LEFT)
+    box = tab.dialog
+    assert isinstance(box, QMessageBox) and "customers" in box.text()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert len(ws.entities("crm")) == 1
+    tab.table.setFocus()
+    qtbot.keyClick(tab.table, Qt.Key.Key_Delete)  # the Delete key asks too
+    tab.dialog.button(QMessageBox.StandardButton.Yes).click()
+    assert ws.entities("crm") == []
+    assert tab.table.rowCount() == 0 and tab.empty.isVisible()
+
+
+@pytest.mark.parametrize(
+    ("kind", "source", "expected"),
+    [
+        ("openapi", "{demo}/openapi.json", "list_customers"),
+        ("openapi", str(DISCOVERY_FIXTURES / "petstore-classic.swagger.json"), None),
+        ("odata", "{fixtures}/odata/", "People"),
+        ("graphql", "{fixtures}/graphql", "users"),
+    ],
+    ids=["openapi-url", "openapi-file", "odata-url", "graphql-url"],
+)
+def test_discover_imports_entities(qtbot, qloop, make_window, data_dir, demo_server, fixture_server, kind, source, expected):
+    ws = open_workspace(data_dir)
+    base = demo_server.base_url if kind == "openapi" else fixture_server.base_url
+    ws.add_connection(Connection(name="api", base_url=base, auth={"type": "api_key", "name": "X-API-Key", "key": "demo-key"}))
+    window = make_window(ws)
+    tab = window.panel.entities
+    window.panel.tabs.setCurrentWidget(tab)
+    assert tab.discover_button.isVisible()
+    qtbot.mouseClick(tab.discover_button, LEFT)
+    dialog = tab.dialog
+    assert isinstance(dialog, DiscoverDialog)
+    dialog.choose(kind)
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), LEFT)
+    assert dialog.isVisible() and dialog.source_box.error  # no source: refused at the field
+    dialog.source.setText(source.format(demo=demo_server.base_url, fixtures=fixture_server.base_url))
+    found = []
+    tab.discovered.connect(found.append)
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), LEFT)
+    spin_until(qloop, lambda: bool(found))
+    assert found[0] > 0, tab.report_label.text()
+    names = [e.name for e in ws.entities("api")]
+    assert len(names) == found[0] == tab.table.rowCount()
+    if expected is not None:
+        assert any(expected.lower() in name.lower() for name in names), names
+    assert tab.report_label.isVisible() and tab.report_label.text().startswith(f"Discovered {found[0]} ")
+    # the tester and the test panel offer the new entities at once
+    assert window.panel.tester.entity_combo.count() == found[0] + 1
+    assert window.panel.test_panel.target_combo.count() == found[0] + 1
+
+
+def test_discover_failure_is_reported_with_what_to_check(qtbot, qloop, make_window, data_dir):
+    ws = open_workspace(data_dir)
+    ws.add_connection(Connection(name="api", base_url=closed_port_url(), retry={"count": 0}))
+    window = make_window(ws)
+    tab = window.panel.entities
+    dialog = tab.discover()
+    dialog.source.setText(closed_port_url() + "/openapi.json")
+    found = []
+    tab.discovered.connect(found.append)
+    dialog.try_accept()
+    spin_until(qloop, lambda: bool(found), timeout=30)
+    assert found == [-1]
+    assert tab.report_label.text().startswith("Discovery failed:") and "What to check" in tab.report_label.text()
+    assert tab.discover_button.isEnabled()
+
+
+def test_geometry_and_selection_are_restored(qtbot, qloop, make_window, data_dir):
+    ws = open_workspace(data_dir)
+    for name in ("alpha", "beta", "gamma"):
+        ws.add_connection(Connection(name=name, base_url=f"https://{name}.example.com"))
+    first = make_window(ws)
+    first.resize(780, 600)
+    first.connection_list.select_name("beta")
+    first.panel.tabs.setCurrentIndex(1)
+    first.close()
+    assert (data_dir / "ui_state.json").is_file()
+
+    second = make_window(open_workspace(data_dir))
+    assert (second.width(), second.height()) == (780, 600)
+    assert second.connection_list.selected_name() == "beta"
+    assert second.panel.connection == "beta"
+    assert second.panel.tabs.currentIndex() == 1
+
+
+def test_delete_connection_asks_first(qtbot, make_window, data_dir):
+    ws = open_workspace(data_dir)
+    ws.add_connection(Connection(name="old", base_url="https://old.example.com"))
+    window = make_window(ws)
+    qtbot.mouseClick(window.delete_button, LEFT)
+    box = window.dialog
+    assert isinstance(box, QMessageBox)
+    box.button(QMessageBox.StandardButton.Yes).click()
+    assert window.workspace.list_connections() == []
+    assert window.right_stack.currentWidget() is window.welcome
+
+
+def test_new_workspace_from_the_switcher(qtbot, qloop, make_window):
+    window = make_window()
+    index = window.workspace_combo.findText(NEW_WORKSPACE)
+    window.workspace_combo.activated.emit(index)
+    dialog = window.dialog
+    dialog.findChild(QLineEdit).setText("Team")
+    dialog.accept()
+    assert window.workspace.name == "Team"
+    assert window.workspace_combo.currentText() == "Team"
+    assert "Workspace Team" in window.workspace_label.text()
+    spin_until(qloop, lambda: not window.keeper.busy)
+
+
+def test_run_app_runs_the_window_on_one_qasync_loop_until_closed(qapp, data_dir):
+    from flowdesk.ui import run_app
+
+    seen: list[MainWindow] = []
+
+    def close_window() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, MainWindow) and widget.isVisible():
+                seen.append(widget)
+                widget.close()
+
+    QTimer.singleShot(300, close_window)
+    assert run_app(data_dir, None, "tester", lambda: "test-master-password") == 0
+    assert seen and seen[0].workspace.name == "Default"
+    assert (data_dir / "ui_state.json").is_file()
+
+
+def test_leaving_unsaved_changes_asks_to_save(qtbot, make_window, data_dir):
+    ws = open_workspace(data_dir)
+    for name in ("alpha", "beta"):
+        ws.add_connection(Connection(name=name, base_url=f"https://{name}.example.com"))
+    window = make_window(ws)
+    assert window.panel.connection == "alpha"
+    editor = window.panel.editor
+    editor.base_url_edit.setText("https://alpha-eu.example.com")
+    window.connection_list.select_name("beta")
+    box = window.dialog
+    assert isinstance(box, QMessageBox)
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert window.connection_list.selected_name() == "alpha"
+    assert window.panel.connection == "alpha"
+
+    window.connection_list.select_name("beta")
+    window.dialog.button(QMessageBox.StandardButton.Save).click()
+    assert window.workspace.get_connection("alpha").base_url == "https://alpha-eu.example.com"
+    assert window.panel.connection == "beta"

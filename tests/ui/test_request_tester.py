@@ -1,0 +1,316 @@
+"""The request tester, driven through its widgets against the real demo API (and a few unit-level cases)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+from flowdesk.ui._async import TaskKeeper
+from flowdesk.ui.tester import RequestTesterWidget, path_placeholders
+from flowdesk.ui.tester._response_view import LARGE_BODY, RawBodyView
+from flowdesk.workspace import ApiResponse, detect_pagination
+
+from .conftest import spin_until
+from .helpers import demo_connection, open_workspace
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture()
+def setup(qtbot, qloop, data_dir, demo_server):
+    ws = open_workspace(data_dir)
+    connection = demo_connection(demo_server.base_url)
+    ws.add_connection(connection)
+    errors: list[BaseException] = []
+    keeper = TaskKeeper(on_error=errors.append)
+    widget = RequestTesterWidget(ws, keeper)
+    qtbot.addWidget(widget)
+    widget.resize(1280, 860)
+    widget.show()
+    yield widget, ws, connection, demo_server
+    keeper.cancel_all()
+    spin_until(qloop, lambda: not keeper.busy)
+    qloop.run_until_complete(ws.aclose())
+    assert errors == []
+
+
+def entity_with_pages(connection):
+    """The demo's paged list entity used for "fetch all pages" (customers)."""
+    return next(e for e in connection.entities if e.name == "list_customers")
+
+
+def send_and_wait(qtbot, qloop, widget):
+    shown = []
+    widget.response_shown.connect(lambda: shown.append(True))
+    qtbot.mouseClick(widget.send_button, LEFT)
+    spin_until(qloop, lambda: bool(shown) and not widget.busy)
+
+
+def test_send_get_shows_status_time_size_headers_and_tree(qtbot, qloop, setup):
+    widget, _ws, connection, _server = setup
+    entity = entity_with_pages(connection)
+    widget.set_connection(connection.name, entity.name)
+    assert widget.path_edit.text() == entity.path
+    assert widget.method_combo.currentText() == "GET"
+    send_and_wait(qtbot, qloop, widget)
+    view = widget.response_view
+    assert view.status_label.text().startswith("200")
+    assert view.time_label.text().endswith("ms")
+    assert view.size_label.text().endswith(("B", "KB", "MB"))
+    headers = {view.headers_table.item(r, 0).text().lower() for r in range(view.headers_table.rowCount())}
+    assert "content-type" in headers
+    model = view.json_tree.json_model
+    assert model.rowCount() > 0
+    assert model.document == widget.last_response.body
+    spin_until(qloop, lambda: view.raw_view.done)
+    assert json.loads(view.raw_view.text.toPlainText()) == widget.last_response.body
+
+
+def test_ctrl_enter_sends(qtbot, qloop, setup):
+    widget, _ws, connection, _server = setup
+    widget.set_connection(connection.name, entity_with_pages(connection).name)
+    shown = []
+    widget.response_shown.connect(lambda: shown.append(True))
+    widget.path_edit.setFocus()
+    qtbot.keyClick(widget.path_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    spin_until(qloop, lambda: bool(shown) and not widget.busy)
+    assert widget.response_view.status_label.text().startswith("200")
+
+
+def test_path_placeholders_make_fields_and_an_empty_one_refuses_send(qtbot, qloop, setup):
+    widget, _ws, connection, _server = setup
+    widget.set_connection(connection.name)
+    assert path_placeholders("/a/{id}/b/{Temp.x}/{id}") == ["id", "Temp.x"]
+    widget.path_edit.setText("/customers/{id}/orders/{orderId}")
+    assert list(widget.param_edits) == ["id", "orderId"]
+    assert widget.request_tabs.tabText(0) == "Path params (2)"
+    qtbot.mouseClick(widget.send_button, LEFT)
+    assert "fill in the path parameter id, orderId" in widget.message_label.text()
+    assert widget.response_view.status_label.text() == "No response yet"
+
+    widget.path_edit.setText("/customers/{id}")
+    assert list(widget.param_edits) == ["id"]
+    assert widget.param_edits["id"].text() == ""  # the value typed is kept per name across edits
+    qtbot.keyClicks(widget.param_edits["id"], "1")
+    widget.path_edit.setText("/customers/{id}/")
+    assert widget.param_edits["id"].text() == "1"
+    widget.path_edit.setText("/customers/{id}")
+    send_and_wait(qtbot, qloop, widget)
+    assert widget.last_response.url.rstrip("/").endswith("/customers/1")
+
+
+def test_invalid_json_body_is_marked_and_send_is_refused(qtbot, qloop, setup):
+    widget, _ws, connection, _server = setup
+    widget.set_connection(connection.name)
+    widget.method_combo.setCurrentText("POST")
+    widget.body_editor.set_mode("json")
+    widget.body_editor.json_editor.setPlainText('{\n  "name": "Ann",\n  "age": \n}')
+    qtbot.mouseClick(widget.send_button, LEFT)
+    assert not widget.busy
+    assert "not valid JSON" in widget.message_label.text()
+    error = widget.body_editor.error_label.text()
+    assert "Line 4, column 1" in error
+    assert widget.body_editor.json_editor.extraSelections()  # the line is marked
+    assert widget.request_tabs.currentWidget() is widget.body_editor
+    assert widget.response_view.status_label.text() == "No response yet"
+
+    widget.body_editor.json_editor.setPlainText('{"name": "Ann"}')
+    assert widget.body_editor.json_editor.check()
+    assert widget.request().body == {"name": "Ann"}
+
+
+def test_jsonpath_box_extracts_the_data_path_and_reports_invalid_paths(qtbot, qloop, setup):
+    widget, _ws, connection, _server = setup
+    entity = entity_with_pages(connection)
+    widget.set_connection(connection.name, entity.name)
+    view = widget.response_view
+    assert view.jsonpath_edit.text() == (entity.data_path or "$")
+    evaluated = []
+    view.jsonpath_evaluated.connect(lambda: evaluated.append(view.jsonpath_matches))
+    send_and_wait(qtbot, qloop, widget)
+    spin_until(qloop, lambda: bool(evaluated) and view.jsonpath_matches is not None)
+    records = widget.last_response.records(entity.data_path)
+    shown = json.loads(view.jsonpath_result.toPlainText())
+    assert shown == records
+    assert view.jsonpath_status.text().endswith("match") or "match" in view.jsonpath_status.text()
+
+    evaluated.clear()
+    view.jsonpath_edit.setText("$.data[")
+    spin_until(qloop, lambda: bool(evaluated))
+    assert view.jsonpath_error.isVisible()
+    assert "invalid JSONPath" in view.jsonpath_error.text()
+    assert view.jsonpath_status.text() == "✗ invalid"
+
+
+def test_fetch_all_pages_counts_every_record(qtbot, qloop, setup):
+    widget, ws, connection, _server = setup
+    entity = entity_with_pages(connection)
+    widget.set_connection(connection.name, entity.name)
+    done = []
+    widget.pages_finished.connect(done.append)
+    qtbot.mouseClick(widget.fetch_all_button, LEFT)
+    assert widget.cancel_button.isEnabled()
+    spin_until(qloop, lambda: bool(done) and not widget.busy, timeout=60)
+    outcome = qloop.run_until_complete(ws.call(connection.name, entity.name, all_pages=True))
+    assert done == [len(outcome.records)]
+    assert widget.pages_fetched == outcome.pages > 1
+    assert widget.records_label.text() == f"{len(outcome.records):,} records · {outcome.pages:,} pages ✓"
+    assert widget.progress.value() == outcome.pages
+    assert widget.response_view.json_tree.json_model.rowCount() > 0
+
+
+def test_cancel_stops_a_fetch_in_flight(qtbot, qloop, setup):
+    widget, _ws, connection, _server = setup
+    widget.set_connection(connection.name, entity_with_pages(connection).name)
+    done = []
+    widget.pages_finished.connect(done.append)
+    qtbot.mouseClick(widget.fetch_all_button, LEFT)
+    spin_until(qloop, lambda: widget.pages_fetched >= 1)
+    qtbot.mouseClick(widget.cancel_button, LEFT)
+    spin_until(qloop, lambda: not widget.busy)
+    assert "(cancelled)" in widget.records_label.text() or done  # a very fast server may have finished
+    assert widget.send_button.isEnabled() and not widget.cancel_button.isEnabled()
+
+
+def test_copy_as_curl_masks_the_api_key_unless_asked(qtbot, qloop, setup):
+    widget, _ws, connection, _server = setup
+    key = connection.auth.key.get_secret_value()
+    widget.set_connection(connection.name, entity_with_pages(connection).name)
+    qtbot.mouseClick(widget.copy_curl_button, LEFT)
+    text = QGuiApplication.clipboard().text()
+    assert text.startswith("curl ")
+    assert connection.base_url in text
+    assert key not in text and "***" in text
+    assert "secrets masked" in widget.message_label.text()
+
+    qtbot.mouseClick(widget.copy_httpx_button, LEFT)
+    code = QGuiApplication.clipboard().text()
+    compile(code, "<snippet>", "exec")
+    assert key not in code and "***" in code
+
+    widget.include_secrets.setChecked(True)
+    qtbot.mouseClick(widget.copy_curl_button, LEFT)
+    assert key in QGuiApplication.clipboard().text()
+
+
+def test_import_from_curl_fills_the_request(qtbot, qloop, setup):
+    widget, _ws, connection, _server = setup
+    widget.set_connection(connection.name, entity_with_pages(connection).name)
+    qtbot.mouseClick(widget.import_curl_button, LEFT)
+    dialog = widget.import_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.command_edit.setPlainText("curl -X GET")
+    dialog.try_import()
+    assert dialog.isVisible() and "no URL" in dialog.error_label.text()
+
+    dialog.command_edit.setPlainText(
+        f"curl -X POST '{connection.base_url}/customers/{{id}}/notes?notify=true&tag=a' \\\n"
+        "  -H 'X-Trace: 7' -H 'Content-Type: application/json' \\\n"
+        '  --data-raw \'{"text": "hello"}\''
+    )
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), LEFT)
+    assert not dialog.isVisible()
+    assert widget.entity is None and widget.entity_combo.currentIndex() == 0
+    assert widget.method_combo.currentText() == "POST"
+    assert widget.path_edit.text() == "/customers/{id}/notes"
+    assert list(widget.param_edits) == ["id"]
+    assert widget.query_table.pairs() == [("notify", "true"), ("tag", "a")]
+    assert widget.headers_table.pairs() == [("X-Trace", "7")]
+    assert widget.body_editor.mode == "json"
+    assert json.loads(widget.body_editor.json_editor.toPlainText()) == {"text": "hello"}
+
+
+def test_detect_pagination_proposes_offset_previews_and_saves(qtbot, qloop, setup):
+    widget, ws, connection, _server = setup
+    entity = entity_with_pages(connection)
+    # an ad-hoc request to the same path, with the paging parameters the API documents
+    widget.set_connection(connection.name)
+    widget.path_edit.setText(entity.path)
+    widget.query_table.set_pairs([("offset", "0"), ("limit", "10")])
+    send_and_wait(qtbot, qloop, widget)
+    assert widget.response_view.status_label.text().startswith("200")
+    qtbot.mouseClick(widget.detect_button, LEFT)
+    dialog = widget.pagination_dialog
+    assert dialog is not None and dialog.isVisible()
+    kinds = [p.kind for p in dialog.proposals]
+    assert kinds[0] == "offset", kinds
+    config = json.loads(dialog.details.toPlainText())
+    assert config["offset_param"] == "offset" and config["limit_param"] == "limit" and config["limit"] == 10
+    assert not dialog.save_button.isEnabled()  # preview first
+
+    previewed = []
+    dialog.previewed.connect(lambda: previewed.append(True))
+    qtbot.mouseClick(dialog.preview_button, LEFT)
+    spin_until(qloop, lambda: bool(previewed))
+    assert dialog.preview_table.rowCount() == 3
+    assert [dialog.preview_table.item(r, 2).text() for r in range(3)] == ["10", "10", "10"]
+    assert "looks right" in dialog.status_label.text()
+
+    saved = []
+    dialog.saved.connect(saved.append)
+    qtbot.mouseClick(dialog.save_button, LEFT)
+    assert saved
+    stored = ws.entity(connection.name, saved[0])
+    assert stored.pagination.type == "offset" and stored.pagination.limit == 10
+    assert stored.data_path == entity.data_path
+    assert "offset" not in stored.query and "limit" not in stored.query
+    assert widget.entity == saved[0]
+
+
+def test_detect_pagination_from_a_link_header_and_a_cursor():
+    link = ApiResponse(
+        status=200, headers={"link": '<https://x.test/a?page=2>; rel="next"'}, body=[{"id": 1}], elapsed_ms=1,
+        url="https://x.test/a", attempts=1, size=10, is_json=True, links={"next": "https://x.test/a?page=2"},
+    )  # fmt: skip
+    assert detect_pagination(link)[0].kind == "link_header"
+    cursor = ApiResponse(
+        status=200, headers={}, body={"items": [{"id": 1}], "meta": {"next_cursor": "abc"}}, elapsed_ms=1,
+        url="https://x.test/a", attempts=1, size=10, is_json=True,
+    )  # fmt: skip
+    proposal = detect_pagination(cursor)[0]
+    assert proposal.kind == "cursor" and proposal.data_path == "$.items"
+    assert proposal.pagination.next_cursor_path == "$.meta.next_cursor"
+    assert proposal.pagination.cursor_param == "cursor"
+    paged = ApiResponse(
+        status=200, headers={}, body={"results": [1, 2], "page": 1, "total_pages": 7}, elapsed_ms=1,
+        url="https://x.test/a", attempts=1, size=10, is_json=True,
+    )  # fmt: skip
+    proposal = detect_pagination(paged, [("page", "1"), ("per_page", "2")])[0]
+    assert proposal.kind == "page" and proposal.pagination.total_pages_path == "$.total_pages"
+    assert proposal.pagination.size_param == "per_page" and proposal.pagination.size == 2
+    nothing = ApiResponse(
+        status=200, headers={}, body={"id": 1}, elapsed_ms=1, url="https://x.test/a", attempts=1, size=10,
+        is_json=True,
+    )  # fmt: skip
+    assert detect_pagination(nothing) == []
+
+
+def test_a_large_body_is_paged_from_a_temporary_file_and_saved_whole(qtbot, qloop, tmp_path):
+    keeper = TaskKeeper()
+    view = RawBodyView(keeper)
+    qtbot.addWidget(view)
+    view.show()
+    document = [{"id": i, "name": f"customer {i}", "notes": "x" * 80} for i in range(120_000)]
+    size = len(json.dumps(document))
+    assert size > LARGE_BODY
+    view.show_body(document, size)
+    spin_until(qloop, lambda: view.done, timeout=60)
+    assert view.pages is not None and view.pages.spilled and len(view.pages) > 2
+    assert view.banner.isVisible() and "Large body" in view.banner.text()
+    assert view.pager.isVisible() and view.page_label.text() == f"Page 1 of {len(view.pages)}"
+    first = view.text.toPlainText()
+    qtbot.mouseClick(view.next_button, LEFT)
+    assert view.page_label.text().startswith("Page 2 of")
+    assert view.text.toPlainText() != first
+    whole = "".join(view.pages.page(i) for i in range(len(view.pages)))
+    assert json.loads(whole) == document
+
+    from flowdesk.ui.tester._response_view import save_body
+
+    target = tmp_path / "body.json"
+    qloop.run_until_complete(save_body(document, target))
+    assert json.loads(target.read_text()) == document
+    view.clear()
