@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import shiboken6
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit, QMessageBox
 
 from flowdesk.model import Connection
@@ -305,3 +308,184 @@ def test_leaving_unsaved_changes_asks_to_save(qtbot, make_window, data_dir):
     window.dialog.button(QMessageBox.StandardButton.Save).click()
     assert window.workspace.get_connection("alpha").base_url == "https://alpha-eu.example.com"
     assert window.panel.connection == "beta"
+
+
+def _example_flow(ws, connection: str) -> str:
+    """Store the bundled example flow that lists customers, pointed at ``connection``; returns its name."""
+    from flowdesk.ui.resources import resource_path
+
+    data = json.loads(resource_path("examples", "list_all_customers.flow.json").read_text(encoding="utf-8"))
+    for node in data["nodes"]:
+        if node["config"].get("connection"):
+            node["config"]["connection"] = connection
+    ws.save_flow(ws.validate_flow(data))
+    return data["name"]
+
+
+def test_flows_and_runs_pages_list_what_the_workspace_holds(qtbot, qloop, make_window, data_dir, demo_server):
+    ws = open_workspace(data_dir)
+    ws.add_connection(demo_connection(demo_server.base_url, name="crm"))
+    name = _example_flow(ws, "crm")
+    finished = ws.store.start_run(ws.name, name, "manual")
+    ws.store.finish_run(finished, "failed", "page 3 answered 503", {"items": 120, "api_calls": 4, "retries": 1}, [])
+    window = make_window(ws)
+
+    window.page_actions[1].trigger()  # Ctrl+2
+    assert window.pages.currentIndex() == 1 and window.flows_stack.currentIndex() == 1
+    row = window.flows_list.topLevelItem(0)
+    assert [row.text(c) for c in (0, 2, 3, 4)] == [name, "3", "crm", "failed"]
+    assert "customer" in row.text(1).lower()  # the flow's description
+    assert window.flows_list.currentItem() is row
+    detail = window.flow_detail.toPlainText()
+    assert "api_call" in detail and "crm · list_customers" in detail
+
+    window.page_actions[2].trigger()  # Ctrl+3
+    assert window.pages.currentIndex() == 2 and window.runs_stack.currentIndex() == 1
+    run = window.runs_list.topLevelItem(0)
+    assert [run.text(c) for c in (1, 2, 3, 5)] == [name, "failed", "manual", "120"]
+    assert run.text(6) == "page 3 answered 503"
+    detail = window.run_detail.toPlainText()
+    assert "Status    failed" in detail and "page 3 answered 503" in detail and "Retries   1" in detail
+
+
+def test_a_run_made_in_the_workspace_appears_on_refresh(qtbot, qloop, make_window, data_dir, demo_server, tmp_path):
+    ws = open_workspace(data_dir)
+    ws.add_connection(demo_connection(demo_server.base_url, name="crm"))
+    name = _example_flow(ws, "crm")
+    window = make_window(ws)
+    window.show_page(2)
+    assert window.runs_stack.currentIndex() == 0  # nothing run yet: the empty state says so
+    result = qloop.run_until_complete(ws.run_flow(ws.get_flow(name), variables={"outDir": str(tmp_path)}))
+    assert result.status == "succeeded"
+    window.refresh_action.trigger()  # F5
+    run = window.runs_list.topLevelItem(0)
+    assert (run.text(1), run.text(2)) == (name, "succeeded")
+    assert "API calls" in window.run_detail.toPlainText()
+
+
+def test_connection_list_shows_status_service_and_last_use(qtbot, qloop, make_window, data_dir, demo_server):
+    from flowdesk.ui.connections._list import DETAIL_ROLE, SERVICE_ROLE, STATUS_ROLE
+
+    ws = open_workspace(data_dir)
+    ws.add_connection(demo_connection(demo_server.base_url, name="crm"))
+    ws.add_connection(Connection(name="down", base_url=closed_port_url(), retry={"count": 0}))
+    ws.add_connection(Connection(name="gql", service="graphql", base_url="https://gql.example.com/graphql"))
+    window = make_window(ws)
+    listing = window.connection_list
+
+    def row(name: str):
+        return listing.item(listing.names().index(name))
+
+    assert {n: row(n).data(STATUS_ROLE) for n in listing.names()} == {
+        "crm": "untested", "down": "untested", "gql": "untested"
+    }  # fmt: skip
+    assert row("gql").data(SERVICE_ROLE) == "graphql" and row("crm").data(SERVICE_ROLE) == "rest"
+    assert row("crm").data(DETAIL_ROLE).startswith("never used · 127.0.0.1:")
+
+    qloop.run_until_complete(ws.call("crm", "list_regions"))
+    listing.select_name("down")
+    window.test_action.trigger()
+    spin_until(qloop, lambda: listing.status_of("down") == "failing", timeout=30)
+    assert listing.status_of("crm") == "connected"  # its last call worked
+    assert row("crm").data(DETAIL_ROLE).startswith("used just now · 127.0.0.1:")
+    image = listing.grab().toImage()  # the delegate paints dots, icons and both lines
+    assert not image.isNull()
+    assert "Workspace Default · 3 connections" in window.workspace_label.text()
+
+
+def test_editing_a_connection_that_flows_use_warns_which(qtbot, make_window, data_dir):
+    ws = open_workspace(data_dir)
+    ws.add_connection(demo_connection("http://127.0.0.1:1", name="crm"))
+    ws.add_connection(Connection(name="other", base_url="https://other.example.com"))
+    name = _example_flow(ws, "crm")
+    window = make_window(ws)
+    window.connection_list.select_name("crm")
+    warning = window.panel.editor.flows_warning
+    assert warning.isVisible()
+    assert f"Used by 1 flow: {name!r}" in warning.text() and "renaming breaks them" in warning.text()
+    window.connection_list.select_name("other")
+    assert not warning.isVisible()
+
+
+def test_keyboard_shortcuts_drive_the_window(qtbot, qloop, make_window, data_dir, demo_server):
+    ws = open_workspace(data_dir)
+    ws.add_connection(demo_connection(demo_server.base_url, name="crm"))
+    window = make_window(ws)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    ctrl = Qt.KeyboardModifier.ControlModifier
+
+    qtbot.keyClick(window, Qt.Key.Key_2, ctrl)
+    assert window.pages.currentIndex() == 1
+    qtbot.keyClick(window, Qt.Key.Key_1, ctrl)
+    assert window.pages.currentIndex() == 0
+
+    qtbot.keyClick(window, Qt.Key.Key_T, ctrl)  # test the selected connection
+    spin_until(qloop, lambda: window.panel.test_panel.result is not None)
+    assert window.panel.test_panel.result.ok
+
+    window.panel.editor.description_edit.setText("the CRM")
+    qtbot.keyClick(window, Qt.Key.Key_S, ctrl)
+    assert ws.get_connection("crm").description == "the CRM"
+
+    qtbot.keyClick(window, Qt.Key.Key_N, ctrl)
+    assert isinstance(window.dialog, NewConnectionDialog) and window.dialog.isVisible()
+    window.dialog.reject()
+
+    keys = dict((what, keys) for keys, what in window.shortcut_table())
+    assert keys["New connection"] == QKeySequence("Ctrl+N").toString(QKeySequence.SequenceFormat.NativeText)
+    assert "Send the request (request tester)" in keys
+    window.shortcuts_action.trigger()
+    assert "Ctrl" in window.dialog.text() and window.dialog.isVisible()
+    window.dialog.close()
+    assert all(action.toolTip().endswith(")") for action in (window.new_action, window.test_action))
+
+
+def test_tab_order_follows_the_editor_top_to_bottom(qtbot, make_window):
+    window = make_window()
+    window.start_new_connection("rest")
+    editor = window.panel.editor
+    window.activateWindow()
+    editor.name_edit.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is editor.name_edit)
+    order = [editor.name_edit]
+    for _ in range(4):
+        focused = QApplication.focusWidget()
+        assert focused is not None
+        qtbot.keyClick(focused, Qt.Key.Key_Tab)
+        order.append(QApplication.focusWidget())
+    assert order[1:] == [
+        editor.base_url_edit, editor.description_edit, editor.timeout_spin, editor.auth_combo
+    ]  # fmt: skip
+
+
+def test_the_palette_follows_the_system_light_or_dark_setting(qtbot, make_window):
+    window = make_window()
+    app = QApplication.instance()
+    hints = QGuiApplication.styleHints()
+    sidebar_light = window.sidebar.styleSheet()
+    try:
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+        assert app.palette().color(QPalette.ColorRole.Window).lightness() < 80
+        assert window.sidebar.styleSheet() != sidebar_light  # style sheets built from the palette follow too
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
+        assert app.palette().color(QPalette.ColorRole.Window).lightness() > 200
+        assert window.sidebar.styleSheet() == sidebar_light
+    finally:
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
+
+
+def test_switching_to_another_workspace_shows_its_connections(qtbot, qloop, make_window, data_dir):
+    other = open_workspace(data_dir, "Team")
+    other.add_connection(Connection(name="team-api", base_url="https://team.example.com"))
+    other.close()
+    window = make_window()
+    assert window.connection_list.names() == []
+    window.workspace_combo.activated.emit(window.workspace_combo.findData("Team"))
+    assert window.workspace.name == "Team"
+    assert window.connection_list.names() == ["team-api"]
+    assert window.panel.connection == "team-api"
+    spin_until(qloop, lambda: not window.keeper.busy)
+    window.workspace_combo.activated.emit(window.workspace_combo.findData("Default"))
+    assert window.workspace.name == "Default" and window.connection_list.names() == []
+    spin_until(qloop, lambda: not window.keeper.busy)

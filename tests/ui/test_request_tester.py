@@ -14,7 +14,7 @@ from flowdesk.ui.tester._response_view import LARGE_BODY, RawBodyView
 from flowdesk.workspace import ApiResponse, detect_pagination
 
 from .conftest import spin_until
-from .helpers import demo_connection, open_workspace
+from .helpers import big_document, demo_connection, open_workspace
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -300,11 +300,14 @@ def test_a_large_body_is_paged_from_a_temporary_file_and_saved_whole(qtbot, qloo
     spin_until(qloop, lambda: view.done, timeout=60)
     assert view.pages is not None and view.pages.spilled and len(view.pages) > 2
     assert view.banner.isVisible() and "Large body" in view.banner.text()
-    assert view.pager.isVisible() and view.page_label.text() == f"Page 1 of {len(view.pages)}"
+    assert view.pager.isVisible() and view.page_label.text() == f"of {len(view.pages):,}"
+    assert view.page_spin.value() == 1 and not view.prev_button.isEnabled()
     first = view.text.toPlainText()
     qtbot.mouseClick(view.next_button, LEFT)
-    assert view.page_label.text().startswith("Page 2 of")
+    assert view.page_spin.value() == 2
     assert view.text.toPlainText() != first
+    view.page_spin.setValue(len(view.pages))  # jump to the last page
+    assert view.current == len(view.pages) - 1 and not view.next_button.isEnabled()
     whole = "".join(view.pages.page(i) for i in range(len(view.pages)))
     assert json.loads(whole) == document
 
@@ -314,3 +317,89 @@ def test_a_large_body_is_paged_from_a_temporary_file_and_saved_whole(qtbot, qloo
     qloop.run_until_complete(save_body(document, target))
     assert json.loads(target.read_text()) == document
     view.clear()
+
+
+@pytest.fixture()
+def local(qtbot, qloop, data_dir, fixture_server):
+    """The tester on a connection to the local fixture API (echo, slow, a body over 10 MB)."""
+    ws = open_workspace(data_dir)
+    connection = fixture_server.connection()
+    ws.add_connection(connection)
+    errors: list[BaseException] = []
+    keeper = TaskKeeper(on_error=errors.append)
+    widget = RequestTesterWidget(ws, keeper)
+    qtbot.addWidget(widget)
+    widget.resize(1280, 860)
+    widget.show()
+    widget.set_connection(connection.name)
+    yield widget
+    qloop.run_until_complete(keeper.aclose())
+    qloop.run_until_complete(ws.aclose())
+    assert errors == []
+
+
+def test_json_and_form_bodies_are_sent_as_written(qtbot, qloop, local):
+    widget = local
+    widget.method_combo.setCurrentText("POST")
+    widget.path_edit.setText("/echo")
+    widget.body_editor.set_mode("json")
+    qtbot.keyClicks(widget.body_editor.json_editor, '{"name": "Ann", "tags": [1, 2]}')
+    assert widget.request_tabs.tabText(3) == "Body (JSON)"
+    send_and_wait(qtbot, qloop, widget)
+    echoed = widget.last_response.body
+    assert echoed["content_type"] == "application/json"
+    assert json.loads(echoed["body"]) == {"name": "Ann", "tags": [1, 2]}
+
+    widget.body_editor.set_mode("form")
+    form = widget.body_editor.form_table
+    form.set_pairs([("name", "Ann Lee"), ("city", "Zürich")])
+    widget.query_table.set_pairs([("dry_run", "1")])
+    assert widget.request_tabs.tabText(1) == "Query (1)"
+    send_and_wait(qtbot, qloop, widget)
+    echoed = widget.last_response.body
+    assert echoed["content_type"] == "application/x-www-form-urlencoded"
+    assert echoed["body"] == "name=Ann+Lee&city=Z%C3%BCrich"
+    assert echoed["query"] == {"dry_run": "1"}
+
+
+def test_cancel_stops_a_request_in_flight(qtbot, qloop, local):
+    widget = local
+    widget.path_edit.setText("/slow")  # answers after 30 s
+    shown = []
+    widget.response_shown.connect(lambda: shown.append(True))
+    qtbot.mouseClick(widget.send_button, LEFT)
+    assert widget.busy and widget.cancel_button.isEnabled() and not widget.send_button.isEnabled()
+    qtbot.mouseClick(widget.cancel_button, LEFT)
+    spin_until(qloop, lambda: not widget.busy, timeout=5)
+    assert shown and widget.response_view.error_label.text() == "Cancelled."
+    assert widget.response_view.status_label.text() == "✗ No response"
+    assert widget.send_button.isEnabled() and not widget.cancel_button.isEnabled()
+
+
+def test_a_body_over_10_mb_is_paged_from_a_temporary_file_and_saved_whole(qtbot, qloop, local, tmp_path):
+    widget = local
+    widget.path_edit.setText("/big")
+    send_and_wait(qtbot, qloop, widget)
+    view = widget.response_view
+    assert view.status_label.text() == "200 OK"
+    assert view.size_label.text().endswith("MB") and widget.last_response.size > LARGE_BODY
+    raw = view.raw_view
+    view.tabs.setCurrentWidget(raw)
+    spin_until(qloop, lambda: raw.done, timeout=60)
+    assert raw.pages is not None and raw.pages.spilled
+    assert raw.banner.isVisible() and "Large body" in raw.banner.text()
+    assert raw.pager.isVisible() and raw.page_spin.maximum() == len(raw.pages) > 100
+    assert view.json_tree.json_model.rowCount() > 0  # the tree loads rows as they are opened
+
+    assert widget.save_body_button.isEnabled()
+    qtbot.mouseClick(widget.save_body_button, LEFT)
+    dialog = widget.save_dialog
+    assert dialog is not None and dialog.isVisible()
+    target = tmp_path / "body.json"
+    saved = []
+    widget.body_saved.connect(saved.append)
+    dialog.fileSelected.emit(str(target))
+    dialog.close()
+    spin_until(qloop, lambda: bool(saved), timeout=60)
+    assert json.loads(target.read_text(encoding="utf-8")) == big_document()
+    assert "Saved the body" in widget.message_label.text()

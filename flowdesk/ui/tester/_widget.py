@@ -71,6 +71,8 @@ class RequestTesterWidget(QWidget):
     pages_finished = Signal(int)
     """"Fetch all pages" ended; the argument is the number of records."""
     busy_changed = Signal(bool)
+    body_saved = Signal(str)
+    """"Save body to file" wrote the file at this path."""
 
     def __init__(self, workspace: Workspace, keeper: TaskKeeper, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -84,6 +86,7 @@ class RequestTesterWidget(QWidget):
         self.pages_fetched = 0
         self.import_dialog: ImportCurlDialog | None = None
         self.pagination_dialog: PaginationDialog | None = None
+        self.save_dialog: QFileDialog | None = None
         self._task: asyncio.Task[None] | None = None
         self._param_values: dict[str, str] = {}
         self.param_edits: dict[str, QLineEdit] = {}
@@ -290,6 +293,8 @@ class RequestTesterWidget(QWidget):
         """Stop the request or page fetch in flight."""
         if self._task is not None and not self._task.done():
             self._task.cancel()
+            self.response_view.show_error("Cancelled.")
+            self.response_shown.emit()
 
     def fetch_all(self) -> None:
         """Fetch every page (the entity's pagination) and show the running record count."""
@@ -389,10 +394,6 @@ class RequestTesterWidget(QWidget):
     async def _send(self, connection: str, request: TesterRequest) -> None:
         try:
             response = await send_request(self.workspace, connection, request, self.entity)
-        except asyncio.CancelledError:
-            self.response_view.show_error("Cancelled.")
-            self.response_shown.emit()
-            raise
         except FlowdeskError as exc:
             self.response_view.clear("✗ No response")
             self.response_view.show_error(exc.message, exc.hint)
@@ -468,6 +469,7 @@ class RequestTesterWidget(QWidget):
             self._say(f"Could not save the body to {path}: {exc.strerror or exc}", error=True)
             return
         self._say(f"Saved the body ({written:,} characters) to {path}.")
+        self.body_saved.emit(str(path))
 
     # --- slots ---------------------------------------------------------------------------------------
 
@@ -537,11 +539,14 @@ class RequestTesterWidget(QWidget):
         self._say(f"Pagination saved to the entity “{name}”.")
 
     def _ask_save_body(self) -> None:
+        json_body = isinstance(self.response_view.document, dict | list)
         dialog = QFileDialog(self, "Save body to file")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix("json")
+        dialog.setNameFilters(["JSON (*.json)", "All files (*)"] if json_body else ["Text (*.txt)", "All files (*)"])
+        dialog.setDefaultSuffix("json" if json_body else "txt")
         dialog.fileSelected.connect(lambda path: self.save_body_to(Path(path)))
         dialog.finished.connect(dialog.deleteLater)
+        self.save_dialog = dialog
         dialog.open()
 
     def _set_busy(self, busy: bool) -> None:
