@@ -233,7 +233,7 @@ class _SpecReader:
             node, response_doc = response
             data_path, (record, record_doc, seen), record_notes = self.schemas.records(node, response_doc)
             data["data_path"] = data_path
-            data["schema"] = [f.model_dump() for f in self.schemas.fields(record, record_doc, seen)]
+            data["schema"] = self.schemas.fields(record, record_doc, seen)  # models: validated once, not again
             data["response_schema"] = self.schemas.contract(node, response_doc) or None
             notes.extend(record_notes)
             response_fields = self.schemas.property_names(node, response_doc)

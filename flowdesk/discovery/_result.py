@@ -27,7 +27,7 @@ class SpecError(UserError):
         super().__init__(f"{where}: {problem}", hint=hint)
 
 
-@dataclass
+@dataclass(repr=False)
 class DiscoveryResult:
     """Entities found in one API description, plus what the user should review before importing them.
 
@@ -47,6 +47,11 @@ class DiscoveryResult:
     warnings: list[str] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
     drift: DriftReport | None = None
+
+    def __repr__(self) -> str:
+        # short on purpose: the default repr of a thousand entities takes seconds, and asyncio.run() of
+        # Python 3.11 builds the repr of its task's result while restoring the SIGINT handler
+        return f"<DiscoveryResult {self.source} {self.title!r}: {len(self.entities)} entities>"
 
     def entity(self, name: str) -> Entity | None:
         """The entity called ``name``, if discovered."""

@@ -33,7 +33,7 @@ JSONPATH_KEYWORDS = frozenset({"where", "wherenot"})
 CONTRACT_DEPTH = 6
 """Nesting levels (properties, items) of a response kept in an entity's ``response_schema``."""
 
-CONTRACT_BUDGET = 400
+CONTRACT_BUDGET = 300
 """Schema nodes a ``response_schema`` may hold: a deeply linked response (a repository holding its owner,
 its template repository holding another owner …) is kept less deep until it fits, so a large description
 does not make every stored entity large."""
@@ -90,6 +90,8 @@ class SchemaReader:
     def __init__(self, resolver: RefResolver) -> None:
         self.resolver = resolver
         self._contracts: dict[tuple[int, str, int], tuple[dict[str, Any], int]] = {}
+        self._fields: dict[tuple[int, str, frozenset[str], tuple[str, ...]], list[SchemaField]] = {}
+        self._sizes: dict[tuple[int, str, int], int] = {}
 
     def flatten(self, node: Any, doc: str, seen: frozenset[str] = frozenset()) -> FlatSchema:
         """Resolve ``node`` into a :class:`FlatSchema`; ``seen`` holds the refs already followed above it."""
@@ -130,7 +132,19 @@ class SchemaReader:
         return flat
 
     def fields(self, node: Any, doc: str, seen: frozenset[str] = frozenset()) -> list[SchemaField]:
-        """The record schema as dotted fields with JSONPaths relative to one record."""
+        """The record schema as dotted fields with JSONPaths relative to one record.
+
+        Remembered per schema: the operations of a description share their records (list, get, create
+        and update of a resource), and a large one has hundreds of fields each.
+        """
+        resolved = self.resolver.resolve(node, doc)
+        key = (id(resolved.node), resolved.doc, seen, resolved.refs)
+        found = self._fields.get(key)
+        if found is None:
+            found = self._fields[key] = self._record_fields(node, doc, seen)
+        return list(found)
+
+    def _record_fields(self, node: Any, doc: str, seen: frozenset[str]) -> list[SchemaField]:
         flat = self.flatten(node, doc, seen)
         if flat.type != "object" or not flat.properties:
             return [SchemaField(field="value", type=flat.field_type, path="$", description=flat.description)]
@@ -226,12 +240,36 @@ class SchemaReader:
         kept: descriptions, examples, formats and bounds would make stored entities large for little use.
         Converted schemas are remembered per depth, as a description's operations share their schemas.
         """
-        schema: dict[str, Any] = {}
-        for depth in range(CONTRACT_DEPTH, 0, -1):
-            schema, size = self._contract(node, doc, depth)
-            if size <= CONTRACT_BUDGET:
-                break
-        return schema
+        depth = 1
+        while depth < CONTRACT_DEPTH and self._contract_size(node, doc, depth + 1, CONTRACT_BUDGET) <= CONTRACT_BUDGET:
+            depth += 1
+        return self._contract(node, doc, depth)[0]
+
+    def _contract_size(self, node: Any, doc: str, depth: int, limit: int) -> int:
+        """How many nodes :meth:`_contract` would make at ``depth`` (counting stops soon after ``limit``)."""
+        resolved = self.resolver.resolve(node, doc)
+        schema, doc = resolved.node, resolved.doc
+        if resolved.missing or not isinstance(schema, dict):
+            return 1
+        key = (id(schema), doc, depth)
+        known = self._sizes.get(key)
+        if known is not None:
+            return known
+        size = 1
+        children: list[tuple[Any, int]] = [(m, depth) for k in ("allOf", "oneOf", "anyOf") for m in _members(schema, k)]
+        if depth > 0:
+            properties = schema.get("properties")
+            if isinstance(properties, dict):
+                children += [(sub, depth - 1) for sub in properties.values()]
+            for keyword in ("items", "additionalProperties"):
+                if isinstance(schema.get(keyword), dict):
+                    children.append((schema[keyword], depth - 1))
+        for child, child_depth in children:
+            size += self._contract_size(child, doc, child_depth, limit - size)
+            if size > limit:
+                return size  # not remembered: counting stopped early
+        self._sizes[key] = size
+        return size
 
     def _contract(self, node: Any, doc: str, depth: int) -> tuple[dict[str, Any], int]:
         """``(schema, its node count)``; the returned dicts may be shared, so they are never changed."""
@@ -276,7 +314,7 @@ class SchemaReader:
             # a required writeOnly property (a password) is required in requests only
             names = [n for n in required if isinstance(n, str) and (n in out["properties"] or n not in properties)]
             if names:
-                out["required"] = names
+                out["required"] = sorted(set(names))  # sorted: a re-ordered list is the same contract
         for keyword in ("allOf", "oneOf", "anyOf"):
             members = schema.get(keyword)
             if not isinstance(members, list) or not members:
@@ -331,6 +369,11 @@ class SchemaReader:
                 child = self.flatten(sub, doc, flat.seen)
                 if child.type == "object" and not child.cycle:
                     self._names(child, f"{prefix}{name}.", where, depth - 1, out)
+
+
+def _members(schema: dict[str, Any], keyword: str) -> list[Any]:
+    members = schema.get(keyword)
+    return members if isinstance(members, list) else []
 
 
 def _declared_types(schema: dict[str, Any]) -> list[str]:

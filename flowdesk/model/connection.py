@@ -336,16 +336,13 @@ class Entity(_Strict):
     def fingerprint(self) -> str:
         """A stable hash of everything the entity says except its ``origin``.
 
-        Order that carries no meaning does not count: mapping keys, the order of schema fields, parameters
-        and tags, and of ``required`` names in the response schema (a description re-saved by a tool that
-        sorts keys describes the same API).
+        Order that carries no meaning does not count: mapping keys, and the order of schema fields,
+        parameters and tags (a description re-saved by a tool that sorts keys describes the same API).
         """
         data = self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"origin"})
         data["schema"] = sorted(data.get("schema", []), key=lambda f: str(f.get("field")))
         data["parameters"] = sorted(data.get("parameters", []), key=lambda p: (str(p.get("in")), str(p.get("name"))))
         data["tags"] = sorted(data.get("tags", []))
-        if "response_schema" in data:
-            data["response_schema"] = _sorted_required(data["response_schema"])
         text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -476,18 +473,6 @@ def _check_url(value: str, what: str, schemes: tuple[str, ...] = ("http", "https
     if port is not None and not 1 <= port <= 65535:
         raise ValueError(f"{what} {value!r} has port {port}, out of range (1-65535)")
     return value
-
-
-def _sorted_required(schema: Any) -> Any:
-    """A JSON Schema with every ``required`` list sorted (for fingerprints only)."""
-    if isinstance(schema, dict):
-        return {
-            key: sorted(value, key=str) if key == "required" and isinstance(value, list) else _sorted_required(value)
-            for key, value in schema.items()
-        }
-    if isinstance(schema, list):
-        return [_sorted_required(item) for item in schema]
-    return schema
 
 
 def _check_jsonpath(value: str | None) -> str | None:

@@ -61,8 +61,10 @@ def public_dict(connection: Connection) -> dict[str, Any]:
 
 
 def with_secrets(data: dict[str, Any], secrets: dict[str, str]) -> Connection:
-    """Rebuild a connection from :func:`public_dict` output and its secrets."""
-    data = _deep_copy(data)
+    """Rebuild a connection from :func:`public_dict` output and its secrets (``data`` is not changed)."""
+    # secrets live in the connection's own settings, never in its entities, which can be many and large
+    # (a discovered API has hundreds, each with schemas): only the settings are copied before filling in
+    data = {**_deep_copy({k: v for k, v in data.items() if k != "entities"}), "entities": data.get("entities", [])}
     for path, value in secrets.items():
         _set_path(data, path, value)
     return Connection.model_validate(data)

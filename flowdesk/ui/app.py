@@ -18,7 +18,7 @@ from flowdesk.ui._state import STATE_FILE, load_state
 from flowdesk.ui.main_window import MainWindow
 from flowdesk.ui.resources import icon
 from flowdesk.ui.style import apply_style
-from flowdesk.workspace import Workspace, data_dir_of
+from flowdesk.workspace import Workspace, data_dir_of, warm_up_http
 
 
 def create_application() -> QApplication:
@@ -112,6 +112,8 @@ def run_app(
         window = MainWindow(ws, data_dir=resolved_dir, open_workspace=open_workspace)
         window.closed.connect(done.set)
         window.show()
+        await asyncio.sleep(0)  # the first paint before the warm-up
+        await warm_up_http()
         freeze_startup_objects()
         await done.wait()
         await window.shutdown()

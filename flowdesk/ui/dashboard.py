@@ -32,7 +32,7 @@ from flowdesk.model import ApiCallMade
 from flowdesk.model.errors import FlowdeskError
 from flowdesk.ui._async import TaskKeeper
 from flowdesk.ui._times import ago, local_time
-from flowdesk.ui.style import FAIL_COLOR, OK_COLOR, UNTESTED_COLOR, palette_style_sheet
+from flowdesk.ui.style import FAIL_COLOR, OK_COLOR, REAUTH_COLOR, UNTESTED_COLOR, palette_style_sheet
 from flowdesk.workspace import DashboardData, ErrorEntry, HourBucket, Workspace, dashboard_data
 
 CALLS_COLOR = "#3b82f6"
@@ -43,7 +43,7 @@ _STATUS_TEXT = {
     "connected": ("● Connected", OK_COLOR),
     "failing": ("● Failing", FAIL_COLOR),
     "untested": ("● Untested", UNTESTED_COLOR),
-    "reauth_needed": ("● Re-authorisation needed", "#d97706"),
+    "reauth_needed": ("● Sign-in needed", REAUTH_COLOR),
 }
 
 

@@ -42,6 +42,7 @@ from flowdesk.ui.connections import (
     ConnectionList,
     ConnectionPanel,
     NewConnectionDialog,
+    service_title,
     template_for,
 )
 from flowdesk.ui.resources import icon
@@ -736,7 +737,7 @@ class MainWindow(QMainWindow):
         self.panel.new_connection(template_for(service, name))
         self.right_stack.setCurrentWidget(self.panel)
         self._update_actions()
-        self.status(f"New {service} connection: fill in the settings, then Save (Ctrl+S)")
+        self.status(f"New {service_title(service)} connection: fill in the settings, then Save (Ctrl+S)")
 
     def save_connection(self) -> None:
         if self.panel.isEnabled() and not self.panel.editor.save():

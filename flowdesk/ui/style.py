@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 OK_COLOR = "#16a34a"
 FAIL_COLOR = "#dc2626"
 UNTESTED_COLOR = "#9ca3af"
+REAUTH_COLOR = "#d97706"
 ERROR_BORDER = "border: 1px solid #dc2626; border-radius: 3px;"
 ERROR_LABEL = "color: #dc2626;"
 
@@ -85,7 +86,7 @@ def apply_style(app: QApplication) -> None:
 
 def status_color(status: str) -> str:
     """The dot colour of a connection's status: connected, failing or untested."""
-    return {"connected": OK_COLOR, "failing": FAIL_COLOR, "reauth_needed": "#d97706"}.get(status, UNTESTED_COLOR)
+    return {"connected": OK_COLOR, "failing": FAIL_COLOR, "reauth_needed": REAUTH_COLOR}.get(status, UNTESTED_COLOR)
 
 
 def status_dot(color: str, size: int = 12) -> QIcon:

@@ -41,6 +41,7 @@ from flowdesk.workspace._window_support import (
     flows_using,
     start_demo,
     stop_demo,
+    warm_up_http,
     workspace_names,
 )
 from flowdesk.workspace._workspace import Workspace, current_user
@@ -88,5 +89,6 @@ __all__ = [
     "send_request",
     "start_demo",
     "stop_demo",
+    "warm_up_http",
     "workspace_names",
 ]

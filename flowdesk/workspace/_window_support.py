@@ -138,3 +138,16 @@ def flow_overviews(ws: Workspace) -> list[FlowOverview]:
 def flows_using(ws: Workspace, connection: str) -> list[str]:
     """Names of the stored flows with a node that calls ``connection``."""
     return [flow.name for flow in flow_overviews(ws) if connection in flow.connections]
+
+
+async def warm_up_http() -> None:
+    """Load the HTTP stack and the shared TLS context now, once per process (~50 ms here).
+
+    The window calls this right after it first shows, so the user's first test or request does not pay
+    for it (benchmarks/ui_responsiveness.py counts that pause as a freeze otherwise).
+    """
+    from flowdesk.connections import ConnectionClient
+    from flowdesk.model import Connection
+
+    client = ConnectionClient(Connection(name="warm-up", base_url="https://127.0.0.1"))
+    await client.aclose()

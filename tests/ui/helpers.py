@@ -7,6 +7,7 @@ import asyncio
 import json
 import socket
 import threading
+from collections import Counter
 from pathlib import Path
 
 from aiohttp import web
@@ -44,7 +45,7 @@ def big_document() -> list[dict[str, object]]:
     return [{"id": i, "name": f"record {i}", "notes": "n" * 80} for i in range(BIG_RECORDS)]
 
 
-def _app() -> web.Application:
+def _app(hits: Counter[str]) -> web.Application:
     from tests.discovery.test_graphql import INTROSPECTION
 
     big = json.dumps(big_document()).encode()
@@ -70,7 +71,12 @@ def _app() -> web.Application:
             return web.json_response({"errors": [{"message": "only introspection here"}]}, status=400)
         return web.json_response(INTROSPECTION)
 
-    app = web.Application()
+    @web.middleware
+    async def count(request: web.Request, handler):  # type: ignore[no-untyped-def]
+        hits[request.path] += 1
+        return await handler(request)
+
+    app = web.Application(middlewares=[count])
     app.router.add_get("/big", big_body)
     app.router.add_get("/slow", slow)
     app.router.add_post("/echo", echo)
@@ -86,7 +92,10 @@ class FixtureServer:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
-        self._runner = web.AppRunner(_app(), shutdown_timeout=0.5)
+        self.hits: Counter[str] = Counter()
+        """Requests received per path (a test can wait until its request has arrived)."""
+        # handler_cancellation: a request the client gave up on (Cancel in the tester) ends on the server too
+        self._runner = web.AppRunner(_app(self.hits), shutdown_timeout=0.5, handler_cancellation=True)
         self.base_url = asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(30)
 
     async def _start(self) -> str:
@@ -99,8 +108,15 @@ class FixtureServer:
     def connection(self, name: str = "fixtures") -> Connection:
         return Connection(name=name, base_url=self.base_url, timeout=60, retry={"count": 0})
 
+    async def _stop(self) -> None:
+        await self._runner.cleanup()
+        rest = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in rest:
+            task.cancel()
+        await asyncio.gather(*rest, return_exceptions=True)
+
     def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(30)
+        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(30)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(30)
         self._loop.close()

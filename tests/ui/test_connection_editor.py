@@ -180,3 +180,41 @@ def test_loading_a_stored_connection_shows_its_settings_masked(qtbot, ws):
     assert key.text() == "k-1" and key.line.echoMode() == QLineEdit.EchoMode.Password
     assert editor.headers_table.item(0, 0).text() == "Accept"
     assert not editor.flows_warning.isVisible()
+
+
+def test_certificate_files_are_picked_and_checked(qtbot, editor, ws, tmp_path):
+    _type(qtbot, editor.base_url_edit, "https://api.example.com")
+    qtbot.keyClicks(editor.ca_bundle.line, str(tmp_path / "missing.pem"))
+    assert editor.field_box("ca_bundle").error == "no such file"
+    assert not editor.save_button.isEnabled()
+
+    bundle = tmp_path / "corp-ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    qtbot.mouseClick(editor.ca_bundle.browse, Qt.MouseButton.LeftButton)
+    dialog = editor.ca_bundle._dialog
+    assert dialog is not None and dialog.isVisible()  # opened without blocking
+    dialog.fileSelected.emit(str(bundle))
+    dialog.close()
+    assert editor.ca_bundle.text() == str(bundle)
+    assert editor.field_box("ca_bundle").error is None
+
+    qtbot.keyClicks(editor.client_key.line, str(bundle))
+    assert editor.field_box("client_cert.cert").error == "choose the certificate file"
+    qtbot.keyClicks(editor.client_cert.line, str(bundle))
+    assert editor.field_box("client_cert.cert").error is None
+    assert editor.save() is True
+    stored = ws.get_connection("crm")
+    assert stored.ca_bundle == str(bundle) and stored.client_cert is not None and stored.client_cert.cert == str(bundle)
+
+
+def test_proxy_with_credentials_is_saved_with_the_password_sealed(qtbot, editor, ws, data_dir):
+    _type(qtbot, editor.base_url_edit, "https://api.example.com")
+    qtbot.keyClicks(editor.proxy_url, "http://proxy.corp:3128")
+    qtbot.keyClicks(editor.proxy_user, "svc-flowdesk")
+    qtbot.keyClicks(editor.proxy_password.line, "pr0xy-s3cret")
+    assert editor.proxy_password.line.echoMode() == QLineEdit.EchoMode.Password
+    assert editor.save() is True
+    proxy = ws.get_connection("crm").proxy
+    assert proxy is not None and (proxy.url, proxy.username) == ("http://proxy.corp:3128", "svc-flowdesk")
+    assert proxy.password is not None and proxy.password.get_secret_value() == "pr0xy-s3cret"
+    assert b"pr0xy-s3cret" not in (data_dir / "flowdesk.db").read_bytes()  # never readable on disk

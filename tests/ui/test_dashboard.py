@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from flowdesk.model import ApiCallMade, RateLimit
 from flowdesk.model.errors import FlowdeskError
 from flowdesk.ui._async import TaskKeeper
 from flowdesk.ui.dashboard import DashboardWidget, HourlyChart
-from flowdesk.model import ApiCallMade, RateLimit
 from flowdesk.workspace import HourBucket, hourly_usage
 
 from .conftest import spin_until

@@ -183,10 +183,13 @@ def test_entities_add_edit_delete(qtbot, qloop, make_window, data_dir):
     ],
     ids=["openapi-url", "openapi-file", "odata-url", "graphql-url"],
 )
-def test_discover_imports_entities(qtbot, qloop, make_window, data_dir, demo_server, fixture_server, kind, source, expected):
+def test_discover_imports_entities(
+    qtbot, qloop, make_window, data_dir, demo_server, fixture_server, kind, source, expected
+):
     ws = open_workspace(data_dir)
     base = demo_server.base_url if kind == "openapi" else fixture_server.base_url
-    ws.add_connection(Connection(name="api", base_url=base, auth={"type": "api_key", "name": "X-API-Key", "key": "demo-key"}))
+    key = {"type": "api_key", "name": "X-API-Key", "key": "demo-key"}
+    ws.add_connection(Connection(name="api", base_url=base, auth=key))
     window = make_window(ws)
     tab = window.panel.entities
     window.panel.tabs.setCurrentWidget(tab)
@@ -489,3 +492,61 @@ def test_switching_to_another_workspace_shows_its_connections(qtbot, qloop, make
     window.workspace_combo.activated.emit(window.workspace_combo.findData("Default"))
     assert window.workspace.name == "Default" and window.connection_list.names() == []
     spin_until(qloop, lambda: not window.keeper.busy)
+
+
+def test_oauth_sign_in_through_the_browser_stores_a_token(qtbot, qloop, make_window, data_dir, demo_server):
+    import threading
+    import urllib.request
+
+    origin = demo_server.base_url
+    ws = open_workspace(data_dir)
+    ws.add_connection(
+        Connection.model_validate(
+            {
+                "name": "crm-user",
+                "base_url": f"{origin}/api",
+                "auth": {
+                    "type": "oauth2", "grant": "authorization_code", "client_id": "demo-client",
+                    "client_secret": "demo-secret", "token_url": f"{origin}/oauth/token",
+                    "authorize_url": f"{origin}/oauth/authorize", "scope": "crm",
+                },
+            }
+        )
+    )  # fmt: skip
+    window = make_window(ws)
+    editor = window.panel.editor
+    opened: list[str] = []
+
+    def browser(url: str) -> None:  # a user who approves at once, in their own browser (another thread)
+        opened.append(url)
+        threading.Thread(target=lambda: urllib.request.urlopen(url, timeout=10).read(), daemon=True).start()
+
+    window.panel.open_browser = browser
+    assert editor.sign_in_button.isVisible() and editor.sign_in_label.text() == "Not signed in yet."
+    editor.description_edit.setText("edited")
+    assert not editor.sign_in_button.isEnabled()  # unsaved edits first
+    editor.revert()
+    qtbot.mouseClick(editor.sign_in_button, LEFT)
+    assert editor.sign_in_button.text() == "Cancel sign-in"
+    spin_until(qloop, lambda: editor.sign_in_label.text().startswith(("Signed in", "Not signed in")), timeout=30)
+    assert editor.sign_in_label.text().startswith("Signed in"), editor.sign_in_label.text()
+    assert opened and opened[0].startswith(f"{origin}/oauth/authorize?")
+    assert ws.get_connection("crm-user").auth.access_token is not None
+    assert editor.sign_in_button.text() == "Sign in with the browser…"
+
+
+def test_a_service_preset_prefills_the_editor(qtbot, make_window):
+    window = make_window()
+    window.new_action.trigger()
+    dialog = window.dialog
+    assert isinstance(dialog, NewConnectionDialog)
+    qtbot.keyClicks(dialog.filter_edit, "git")
+    shown = [dialog.list.item(r).text() for r in range(dialog.list.count()) if not dialog.list.item(r).isHidden()]
+    assert shown and all("git" in text.lower() for text in shown)
+    dialog.choose("github")
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+    editor = window.panel.editor
+    assert editor.service == "github" and editor.service_label.text() == "GitHub"
+    assert editor.base_url_edit.text() == "https://api.github.com"
+    assert editor.auth_type() == "oauth2"
+    assert window.panel.title_label.text() == "New connection"

@@ -215,9 +215,9 @@ class NodeItem(QGraphicsItem):
             inputs, outputs = spec.inputs_for(config), spec.outputs
         if [p.spec for p in self.inputs] != list(inputs) or [p.spec for p in self.outputs] != list(outputs):
             for port in [*self.inputs, *self.outputs]:
-                port.setParentItem(None)
-                if port.scene() is not None:
-                    port.scene().removeItem(port)
+                scene = port.scene()
+                if scene is not None:
+                    scene.removeItem(port)
             self.prepareGeometryChange()
             self.inputs = [PortItem(self, p, is_output=False, row=i) for i, p in enumerate(inputs)]
             self.outputs = [PortItem(self, p, is_output=True, row=i) for i, p in enumerate(outputs)]
@@ -308,7 +308,7 @@ class NodeItem(QGraphicsItem):
         body = self.body_rect()
         accent = type_color(self.node_type)
         selected = self.isSelected()
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())  # type: ignore[attr-defined]
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
         state_color = QColor(STATE_COLORS[self.run.state]) if self.run is not None else None
 
         if lod < 0.35:  # far away: a coloured block is all one can see
@@ -356,7 +356,7 @@ class NodeItem(QGraphicsItem):
         title = metrics.elidedText(self.title, Qt.TextElideMode.ElideRight, title_rect.width())
         painter.drawText(title_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, title)
 
-        if lod < 0.6:
+        if lod < 0.45:
             return
         painter.setFont(self._small_font)
         small = QFontMetricsF(self._small_font)
@@ -456,10 +456,23 @@ class NodeItem(QGraphicsItem):
         super().hoverLeaveEvent(event)
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-            # Shift adds to the selection like Ctrl (Qt's own multi-select key)
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        control = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        if shift and not control:
+            # Shift adds to the selection (Ctrl, Qt's multi-select key, toggles)
             event.setModifiers(event.modifiers() | Qt.KeyboardModifier.ControlModifier)
+            self.setSelected(True)
         super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        control = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        if shift and not control:
+            event.setModifiers(event.modifiers() | Qt.KeyboardModifier.ControlModifier)
+            super().mouseReleaseEvent(event)  # keeps the others selected (and toggles this one) …
+            self.setSelected(True)  # … which Shift must not: it only adds
+            return
+        super().mouseReleaseEvent(event)
 
 
 class WireLabel(QGraphicsPathItem):

@@ -57,7 +57,7 @@ class _PaletteTree(QTreeWidget):
 
     def __init__(self, palette: NodePalette) -> None:
         super().__init__(palette)
-        self.palette = palette
+        self.owner = palette
         self._press: QPoint | None = None
         self._payload: dict[str, Any] | None = None
         self._dragging = False
@@ -85,7 +85,7 @@ class _PaletteTree(QTreeWidget):
                 self._show_floating()
             if self._dragging:
                 global_pos = self.viewport().mapToGlobal(pos)
-                over = self.palette.drop_target.palette_drag_move(global_pos) if self.palette.drop_target else False
+                over = self.owner.drop_target.palette_drag_move(global_pos) if self.owner.drop_target else False
                 self.viewport().setCursor(Qt.CursorShape.DragCopyCursor if over else Qt.CursorShape.ForbiddenCursor)
                 if self._floating is not None:
                     self._floating.move(global_pos + QPoint(14, 8))
@@ -96,10 +96,10 @@ class _PaletteTree(QTreeWidget):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._dragging and self._payload is not None:
             global_pos = self.viewport().mapToGlobal(event.position().toPoint())
-            target = self.palette.drop_target
+            target = self.owner.drop_target
             dropped = target.palette_drop(global_pos, self._payload) if target is not None else False
             if not dropped:
-                self.palette.status.emit("Drop the node on the canvas to add it")
+                self.owner.status.emit("Drop the node on the canvas to add it")
             self._end_drag()
             event.accept()
             return
@@ -131,7 +131,7 @@ class _PaletteTree(QTreeWidget):
             item = self.currentItem()
             payload = item.data(0, PAYLOAD_ROLE) if item is not None else None
             if isinstance(payload, dict):
-                self.palette.activated.emit(payload)
+                self.owner.activated.emit(payload)
                 event.accept()
                 return
         super().keyPressEvent(event)
@@ -237,14 +237,17 @@ class NodePalette(QWidget):
                 return shown
             any_shown = False
             for index in range(item.childCount()):
-                any_shown = visit(item.child(index)) or any_shown
+                child = item.child(index)
+                any_shown = (child is not None and visit(child)) or any_shown
             item.setHidden(not any_shown)
             if query and any_shown:
                 item.setExpanded(True)
             return any_shown
 
         for index in range(self.tree.topLevelItemCount()):
-            visit(self.tree.topLevelItem(index))
+            top = self.tree.topLevelItem(index)
+            if top is not None:
+                visit(top)
 
     def visible_payloads(self) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
@@ -256,10 +259,14 @@ class NodePalette(QWidget):
             if isinstance(payload, dict):
                 found.append(payload)
             for index in range(item.childCount()):
-                visit(item.child(index))
+                child = item.child(index)
+                if child is not None:
+                    visit(child)
 
         for index in range(self.tree.topLevelItemCount()):
-            visit(self.tree.topLevelItem(index))
+            top = self.tree.topLevelItem(index)
+            if top is not None:
+                visit(top)
         return found
 
     def item_for(self, predicate: Callable[[dict[str, Any]], bool]) -> QTreeWidgetItem | None:
@@ -270,13 +277,15 @@ class NodePalette(QWidget):
             if isinstance(payload, dict) and predicate(payload):
                 return item
             for index in range(item.childCount()):
-                found = visit(item.child(index))
+                child = item.child(index)
+                found = visit(child) if child is not None else None
                 if found is not None:
                     return found
             return None
 
         for index in range(self.tree.topLevelItemCount()):
-            found = visit(self.tree.topLevelItem(index))
+            top = self.tree.topLevelItem(index)
+            found = visit(top) if top is not None else None
             if found is not None:
                 return found
         return None

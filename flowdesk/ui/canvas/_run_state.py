@@ -207,6 +207,8 @@ def run_state_from_record(detail: Any, node_ids: list[str]) -> RunState:
         node.call_count += 1
         if len(node.calls) < CALLS_KEEP:
             node.calls.append(
-                CallInfo(call.method, call.url, call.status, call.duration_ms, call.attempt, call.ok, call.error, call.at)
+                CallInfo(
+                    call.method, call.url, call.status, call.duration_ms, call.attempt, call.ok, call.error, call.at
+                )
             )
     return state

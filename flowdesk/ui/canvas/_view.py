@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
-from PySide6.QtCore import QEvent, QLineF, QMimeData, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QMimeData, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QCursor,
     QDragEnterEvent,
@@ -27,6 +28,11 @@ from PySide6.QtWidgets import QFrame, QGraphicsView, QWidget
 from flowdesk.ui.canvas._items import NodeItem, PortItem, WireItem
 from flowdesk.ui.canvas._scene import FlowScene
 from flowdesk.ui.canvas._theme import GRID
+
+
+class KeyHandler(Protocol):
+    def __call__(self, event: QKeyEvent, *, override: bool) -> bool: ...
+
 
 NODE_MIME = "application/x-flowdesk-node"
 """Drag payload of a node to add: JSON ``{"type": …, "config": {…}, "title": …}``."""
@@ -71,8 +77,13 @@ class FlowView(QGraphicsView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
         self._panning: QPoint | None = None
+        self._last_mouse: QPoint | None = None
         self._space = False
         self._palette_dragging = False
+        self.key_handler: KeyHandler | None = None
+        """Canvas commands (Del, Ctrl+C …): asked with ``override=True`` whether it takes a key, then run."""
+        self.overlays: list[Callable[[], None]] = []
+        """Called on resize (widgets floating over the viewport reposition themselves)."""
         scene.geometry_changed.connect(self.update_scene_rect)
         self.horizontalScrollBar().valueChanged.connect(lambda _v: self.viewport_changed.emit())
         self.verticalScrollBar().valueChanged.connect(lambda _v: self.viewport_changed.emit())
@@ -151,6 +162,8 @@ class FlowView(QGraphicsView):
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
+        for place in self.overlays:
+            place()
         self.update_scene_rect()
         self.viewport_changed.emit()
 
@@ -159,7 +172,8 @@ class FlowView(QGraphicsView):
 
     # --- grid ---------------------------------------------------------------------------------------
 
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:
+        rect = QRectF(rect)
         theme = self.flow_scene.theme
         painter.fillRect(rect, theme.background)
         zoom = self.zoom
@@ -217,6 +231,7 @@ class FlowView(QGraphicsView):
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        self._last_mouse = event.position().toPoint()
         if self._panning is not None:
             pos = event.position().toPoint()
             delta = pos - self._panning
@@ -245,13 +260,23 @@ class FlowView(QGraphicsView):
         super().mouseDoubleClickEvent(event)
 
     def event(self, event: QEvent) -> bool:
-        # Tab opens the quick-add popup instead of moving the focus
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Tab:
+        kind = event.type()
+        if kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Tab:
+            # Tab opens the quick-add popup instead of moving the focus
             self.quick_add_requested.emit(self.cursor_scene_pos())
+            return True
+        handler = getattr(self, "key_handler", None)  # events arrive while __init__ runs
+        is_override = kind == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+        # canvas keys win over the window's shortcuts (Ctrl+1 zooms here, shows a page elsewhere)
+        if is_override and handler is not None and handler(event, override=True):  # type: ignore[arg-type]
+            event.accept()
             return True
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.key_handler is not None and self.key_handler(event, override=False):
+            event.accept()
+            return
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
@@ -275,6 +300,8 @@ class FlowView(QGraphicsView):
     def cursor_scene_pos(self) -> QPointF:
         """Where the mouse is, in scene coordinates (the view's centre when it is outside)."""
         local = self.viewport().mapFromGlobal(QCursor.pos())
+        if not self.viewport().rect().contains(local) and self._last_mouse is not None:
+            local = self._last_mouse  # the last position the view saw (tracking is on)
         if not self.viewport().rect().contains(local):
             local = self.viewport().rect().center()
         return self.mapToScene(local)

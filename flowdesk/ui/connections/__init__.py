@@ -1,6 +1,6 @@
 """The connection screens: list, editor, entities, test panel, and the panel holding them."""
 
-from flowdesk.ui.connections._editor import AUTH_CHOICES, ConnectionEditor
+from flowdesk.ui.connections._editor import AUTH_CHOICES, ConnectionEditor, service_title
 from flowdesk.ui.connections._entities import DiscoverDialog, EntitiesTab, EntityDialog
 from flowdesk.ui.connections._fields import FieldBox, FilePicker, SecretEdit
 from flowdesk.ui.connections._list import ConnectionList
@@ -22,5 +22,6 @@ __all__ = [
     "SecretEdit",
     "TestPanel",
     "preview_text",
+    "service_title",
     "template_for",
 ]

@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from flowdesk.model import Connection, validate
+from flowdesk.model import Connection, OAuth2Auth, validate
 from flowdesk.model.errors import ConflictError, FlowdeskError, InvalidConfigError
+from flowdesk.model.presets import service_presets
 from flowdesk.ui.connections._fields import FieldBox, FilePicker, SecretEdit
 from flowdesk.ui.style import ERROR_LABEL
 from flowdesk.workspace import Workspace, flows_using
@@ -55,6 +56,14 @@ def _form(parent: QWidget) -> QFormLayout:
     form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
     form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
     return form
+
+
+def service_title(service: str) -> str:
+    """ "REST API", "OData", "GraphQL", or a preset's own title ("GitHub", "Google Sheets")."""
+    if service in SERVICE_TITLES:
+        return SERVICE_TITLES[service]
+    preset = service_presets().get(service)
+    return preset.title if preset is not None else service.replace("_", " ").title()
 
 
 def _align_form_labels(root: QWidget) -> None:
@@ -86,6 +95,8 @@ class ConnectionEditor(QWidget):
     saved = Signal(str)
     """The name of the connection just saved."""
     changed = Signal()
+    sign_in_requested = Signal()
+    """"Sign in with the browser…" was clicked (the panel runs the consent)."""
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -260,6 +271,21 @@ class ConnectionEditor(QWidget):
                 client_auth.addItem("HTTP Basic header", "basic")
                 client_auth.addItem("In the request body", "post")
                 add("client_auth", "Client ID sent in", client_auth)
+                sign_in = QWidget(page)
+                sign_in_layout = QHBoxLayout(sign_in)
+                sign_in_layout.setContentsMargins(0, 0, 0, 0)
+                self.sign_in_button = QPushButton("Sign in with the browser…", sign_in)
+                self.sign_in_button.setToolTip(
+                    "Opens the provider's consent page in your browser; the tokens come back to flowdesk on a "
+                    "local (127.0.0.1) address and are sealed in the store"
+                )
+                self.sign_in_button.clicked.connect(self.sign_in_requested)
+                self.sign_in_label = QLabel(sign_in)
+                self.sign_in_label.setWordWrap(True)
+                sign_in_layout.addWidget(self.sign_in_button)
+                sign_in_layout.addWidget(self.sign_in_label, 1)
+                form.addRow("", sign_in)
+                self._sign_in_row = sign_in
                 self._oauth_form = form
             self._auth_pages[key] = self.auth_stack.addWidget(page)
 
@@ -292,8 +318,8 @@ class ConnectionEditor(QWidget):
         self.rate_requests.setRange(1, 1_000_000)
         self.rate_requests.setSuffix(" requests")
         self.rate_per = QDoubleSpinBox(row)
-        self.rate_per.setRange(0.001, 86_400)
-        self.rate_per.setDecimals(3)
+        self.rate_per.setRange(0.1, 86_400)
+        self.rate_per.setDecimals(1)
         self.rate_per.setPrefix("per ")
         self.rate_per.setSuffix(" s")
         rate_layout.addWidget(self._box("rate_limit.requests", self.rate_requests))
@@ -376,8 +402,24 @@ class ConnectionEditor(QWidget):
         code = self._combo_value(self._auth_fields["oauth2"]["grant"]) == "authorization_code"
         for name in ("authorize_url", "use_pkce"):
             self._oauth_form.setRowVisible(self._auth_fields["oauth2"][name], code)
+        self._oauth_form.setRowVisible(self._sign_in_row, code)
+        self._update_sign_in()
         if self.auth_type() == "oauth2":
             self._fit_auth_stack()
+
+    def _update_sign_in(self) -> None:
+        """Signing in needs the connection saved as shown (the browser flow reads the stored settings)."""
+        ready = not self._is_new and not self.dirty
+        self.sign_in_button.setEnabled(ready)
+        if not ready:
+            self.set_sign_in_state("Save the connection first, then sign in.")
+        elif self._original is not None and isinstance(self._original.auth, OAuth2Auth):
+            signed_in = self._original.auth.access_token is not None
+            self.set_sign_in_state("Signed in (a token is stored)." if signed_in else "Not signed in yet.")
+
+    def set_sign_in_state(self, text: str, *, error: bool = False) -> None:
+        self.sign_in_label.setText(text)
+        self.sign_in_label.setStyleSheet(ERROR_LABEL if error else "")
 
     def auth_type(self) -> str:
         return str(self.auth_combo.currentData())
@@ -436,7 +478,7 @@ class ConnectionEditor(QWidget):
             self._service = connection.service
             self._touched.clear()
             self._save_attempted = False
-            title = SERVICE_TITLES.get(connection.service, connection.service.replace("_", " ").title())
+            title = service_title(connection.service)
             self.service_label.setText(title)
             self.name_edit.setText(connection.name)
             self.base_url_edit.setText(connection.base_url)
@@ -470,6 +512,7 @@ class ConnectionEditor(QWidget):
             self.summary.clear()
             self.dirty = False
             self._show_flows_warning()
+            self._update_sign_in()
         finally:
             self._loading = False
         self._refresh_buttons()
@@ -551,6 +594,7 @@ class ConnectionEditor(QWidget):
         self.dirty = True
         self._touched.add(key)
         self.validate(show_all=self._save_attempted)
+        self._update_sign_in()
         self.changed.emit()
 
     def _refresh_buttons(self) -> None:
@@ -698,7 +742,10 @@ class ConnectionEditor(QWidget):
                 unplaced.append(f"{location or 'connection'}: {message}")
                 continue
             key, box = found
-            if show_all or key in self._touched or key.split(".")[0] in self._touched:
+            # a problem shows once its field, or another of its group (client_cert.key → .cert), was edited;
+            # auth fields only once edited themselves (the form is filled top to bottom)
+            touched_groups = {t.split(".")[0] for t in self._touched} - {"auth"}
+            if show_all or key in self._touched or key.split(".")[0] in touched_groups:
                 marks.setdefault(id(box), (box, message))
         for box in self._all_boxes():
             mark = marks.get(id(box))

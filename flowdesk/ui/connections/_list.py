@@ -102,8 +102,9 @@ class ConnectionList(QListWidget):
                 item.setData(STATUS_ROLE, info.last_status)
                 item.setData(SERVICE_ROLE, info.service)
                 item.setData(DETAIL_ROLE, f"{used} · {host}")
+                status = info.last_status.replace("reauth_needed", "sign-in needed (the provider refused the token)")
                 item.setToolTip(
-                    f"{info.name} — {info.last_status}\n{info.base_url}\n"
+                    f"{info.name} — {status}\n{info.base_url}\n"
                     f"{info.entity_count} entities · {info.calls_24h:,} calls in 24 h · {used}"
                 )
                 self.addItem(item)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+import asyncio
+from collections.abc import Callable
+
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from flowdesk.model import Connection
@@ -74,6 +78,10 @@ class ConnectionPanel(QWidget):
         self.tabs.addTab(self.dashboard, self.DASHBOARD)
         self.tabs.currentChanged.connect(self._tab_changed)
 
+        self.open_browser: Callable[[str], object] = lambda url: QDesktopServices.openUrl(QUrl(url))
+        """Opens the OAuth consent page (the system browser; tests put a scripted user here)."""
+        self._sign_in: asyncio.Task[None] | None = None
+        self.editor.sign_in_requested.connect(self.sign_in)
         self.editor.saved.connect(self._saved)
         self.entities.changed.connect(self._entities_changed)
         self.entities.message.connect(self.message)
@@ -142,6 +150,37 @@ class ConnectionPanel(QWidget):
     def _tab_changed(self, index: int) -> None:
         if index == self.tab_index(self.DASHBOARD) and self.connection:
             self.dashboard.refresh()
+
+    # --- OAuth sign-in -------------------------------------------------------------------------------
+
+    def sign_in(self) -> None:
+        """Run the browser consent for the shown connection (or cancel the one waiting)."""
+        if self._sign_in is not None and not self._sign_in.done():
+            self._sign_in.cancel()
+            return
+        if self.connection is None:
+            return
+        self.editor.sign_in_button.setText("Cancel sign-in")
+        self.editor.set_sign_in_state("Waiting for the browser: finish signing in there …")
+        self._sign_in = self.keeper.start(self._authorize(self.connection), name="oauth-sign-in")
+
+    async def _authorize(self, name: str) -> None:
+        try:
+            result = await self.workspace.authorize(name, open_browser=self.open_browser)
+        except asyncio.CancelledError:
+            self.editor.set_sign_in_state("Sign-in cancelled.")
+            raise
+        except FlowdeskError as exc:
+            hint = f" ({exc.hint})" if exc.hint else ""
+            self.editor.set_sign_in_state(f"Not signed in: {exc.message}{hint}", error=True)
+            return
+        finally:
+            self.editor.sign_in_button.setText("Sign in with the browser…")
+        self.show_connection(name)  # the stored token changes what the editor and the tester use
+        account = f" as {result.account}" if result.account else ""
+        failed = f" The test request failed: {result.test_error}" if result.test_error else ""
+        self.editor.set_sign_in_state(f"Signed in{account}.{failed}", error=bool(result.test_error))
+        self.message.emit(f"Signed in to {name!r}{account}")
 
     # --- reacting ------------------------------------------------------------------------------------
 

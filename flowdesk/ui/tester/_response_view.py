@@ -403,7 +403,10 @@ class ResponseView(QWidget):
             return
         self.jsonpath_matches = matches
         self.jsonpath_error.hide()
-        self.jsonpath_status.setText(f"{len(matches):,} match{'es' if len(matches) != 1 else ''}")
+        status = f"{len(matches):,} match{'es' if len(matches) != 1 else ''}"
+        if len(matches) == 1 and isinstance(matches[0], list):
+            status += f" · {len(matches[0]):,} item{'s' if len(matches[0]) != 1 else ''}"
+        self.jsonpath_status.setText(status)
         self.jsonpath_result.setPlainText(text)
         self.jsonpath_evaluated.emit()
 

@@ -186,7 +186,7 @@ class RequestTesterWidget(QWidget):
         splitter.addWidget(response_side)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([190, 570])
+        splitter.setSizes([150, 610])
         self.splitter = splitter
         outer.addWidget(splitter, 1)
 
