@@ -798,10 +798,7 @@ class MainWindow(QMainWindow):
 
     def _resume_demo(self) -> None:
         """The demo API lives only while the window runs: start it again when its connection exists."""
-        try:
-            name = demo_connection_name()
-        except ImportError:
-            return
+        name = demo_connection_name()
         if name in self.connection_list.names():
             try:
                 asyncio.get_running_loop()

@@ -165,7 +165,7 @@ class PaginationDialog(QDialog):
         try:
             data = json.loads(self.details.toPlainText())
             pagination = type(base.pagination).model_validate(data)
-        except Exception as exc:  # JSON or pydantic validation: both mean "fix the settings"
+        except ValueError as exc:  # bad JSON, or a pydantic ValidationError (a ValueError): "fix the settings"
             raise ValueError(f"the settings are not valid: {exc}") from exc
         return PaginationProposal(pagination, self.data_path_edit.text().strip() or None, base.reason)
 

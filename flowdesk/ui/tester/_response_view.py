@@ -11,6 +11,7 @@ import asyncio
 import json
 import tempfile
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -78,6 +79,8 @@ class PagedText:
         self._pages: list[str] = []
         self._offsets: list[tuple[int, int]] = []
         self._file: IO[bytes] | None = tempfile.TemporaryFile(prefix="flowdesk-body-") if spill else None  # noqa: SIM115
+        if self._file is not None:  # closed (and so deleted) with the pages, even if close() is never called
+            weakref.finalize(self, self._file.close)
         self.chars = 0
 
     @property
