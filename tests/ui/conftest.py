@@ -15,19 +15,40 @@ import pytest
 import qasync
 
 
+class TestLoop(qasync.QEventLoop):
+    """A qasync loop that stays the *running* loop for the whole test.
+
+    qasync runs coroutine steps from Qt timer events, and Qt also processes events outside the loop's
+    ``run_forever`` (``qtbot.mouseClick``, and qasync's own last pass after ``run_until_complete``). A step
+    run then would find no running loop (``asyncio.to_thread``, ``gather`` …) and fail at random. In the app
+    the loop runs for the whole session, so the test makes it look the same: it is the running loop from the
+    fixture's start to its end (``run_forever`` clears it when it returns; it is set again at once).
+    """
+
+    def run_forever(self) -> None:
+        try:
+            super().run_forever()
+        finally:
+            asyncio.events._set_running_loop(self)
+
+
 @pytest.fixture()
 def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:  # type: ignore[no-untyped-def]
-    """A qasync event loop on the test's QApplication, set as the current loop."""
-    loop = qasync.QEventLoop(qapp, already_running=False)
+    """A qasync event loop on the test's QApplication, set as the current (and running) loop."""
+    loop = TestLoop(qapp, already_running=False)
     asyncio.set_event_loop(loop)
-    yield loop
-    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-    for task in pending:
-        task.cancel()
-    if pending:
-        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-    asyncio.set_event_loop(None)
-    loop.close()
+    asyncio.events._set_running_loop(loop)
+    try:
+        yield loop
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    finally:
+        asyncio.events._set_running_loop(None)
+        asyncio.set_event_loop(None)
+        loop.close()
 
 
 def spin_until(loop: asyncio.AbstractEventLoop, condition: Callable[[], bool], timeout: float = 15.0) -> None:
