@@ -51,7 +51,12 @@ HIDDEN = [
 # Qt plugin folders kept; everything else under PySide6/Qt/plugins is removed after the build. The GTK 3
 # platform theme is dropped: it needs the system's GTK, and PyInstaller would bundle half of GTK's stack for it.
 KEEP_PLUGINS = {"platforms", "styles", "imageformats", "iconengines", "platformthemes", "xcbglintegrations", "tls"}
-DROP_PLUGIN_FILES = ("libqgtk3",)
+# The Wayland platform plugin is dropped too (without its shell-integration plugins it cannot open a window;
+# on a Wayland desktop Qt then uses XWayland through xcb), and image formats the app never reads.
+DROP_PLUGIN_FILES = (
+    "libqgtk3", "libqwayland", "libqminimalegl", "libqeglfs",
+    "libqgif", "libqjpeg", "libqtga", "libqtiff", "libqwbmp", "libqwebp",
+)
 # Loaded with dlopen, so no ELF file names them as NEEDED: never pruned.
 DLOPENED = ("libpython", "libdbus-1", "libssl", "libcrypto")
 KEEP_PLATFORMS = ("offscreen", "xcb", "wayland", "minimal", "windows", "cocoa")
@@ -130,20 +135,30 @@ def prune_libraries(internal: Path) -> None:
     if shutil.which("readelf") is None:
         print("readelf not found: not pruning libraries", flush=True)
         return
-    top = {p.name: p for p in internal.iterdir() if p.is_file() and ".so" in p.name}
-    roots = [p for p in internal.rglob("*.so*") if p.is_file() and p.parent != internal]
-    roots += [p for name, p in top.items() if not name.startswith("lib") or name.startswith(DLOPENED)]
+    # Roots: Python extension modules, Qt plugins and what is dlopened. Candidates: every other shared
+    # library, at the top of the folder or in Qt's lib folder (the top-level Qt names link to the latter).
+    libraries: dict[str, list[Path]] = {}
+    roots: list[Path] = []
+    for path in internal.rglob("*.so*"):
+        if not path.is_file():
+            continue
+        extension = ".cpython-" in path.name or path.name.endswith(".abi3.so") or not path.name.startswith("lib")
+        if extension or "plugins" in path.parts or path.name.startswith(DLOPENED):
+            roots.append(path)
+        else:
+            libraries.setdefault(path.name, []).append(path)
     keep: set[str] = set()
     todo = list(roots)
     while todo:
         for name in _needed(todo.pop()):
-            if name in top and name not in keep:
+            if name in libraries and name not in keep:
                 keep.add(name)
-                todo.append(top[name])
-    for name, path in top.items():
-        if name.startswith("lib") and not name.startswith(DLOPENED) and name not in keep:
+                todo.append(libraries[name][0])
+    for name, paths in libraries.items():
+        if name not in keep:
             print(f"pruned {name} (nothing needs it)", flush=True)
-            path.unlink()
+            for path in paths:
+                path.unlink()
 
 
 def size_mb(folder: Path) -> float:
