@@ -12,6 +12,12 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     gui.set_defaults(handler=run_gui)
     snap = commands.add_parser("snapshot", help="save PNG screenshots of the main screens (works offscreen)")
     snap.add_argument("--out", type=Path, required=True, help="folder for the PNG files")
+    snap.add_argument(
+        "--flow",
+        type=Path,
+        metavar="FILE",
+        help="instead: the canvas with this flow file, and after a run against the demo API",
+    )
     snap.set_defaults(handler=run_snapshot)
 
 
@@ -25,9 +31,12 @@ def run_gui(args: argparse.Namespace) -> int:
 
 def run_snapshot(args: argparse.Namespace) -> int:
     from flowdesk.cli._output import note
-    from flowdesk.ui import save_snapshots
+    from flowdesk.ui import save_flow_snapshots, save_snapshots
 
-    files = save_snapshots(args.out, data_dir=args.data_dir)
+    if args.flow is not None:
+        files = save_flow_snapshots(args.flow, args.out, data_dir=args.data_dir)
+    else:
+        files = save_snapshots(args.out, data_dir=args.data_dir)
     for file in files:
         note(f"wrote {file}")
     return 0

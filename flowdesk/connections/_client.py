@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,8 +30,17 @@ from flowdesk.connections._pagination import Page, iterate_pages
 from flowdesk.connections._ratelimit import RateLimiter
 from flowdesk.connections._redact import api_key_query_names, connection_secret_texts, redact_url
 from flowdesk.connections._request import UNSET, build_request
-from flowdesk.connections._response import ApiResponse, TestResult, links_of, parse_body, preview
+from flowdesk.connections._response import (
+    ApiResponse,
+    TestResult,
+    body_text,
+    links_of,
+    looks_like_json,
+    parse_body,
+    preview,
+)
 from flowdesk.connections._retry import backoff_delay, may_resend, retry_after_delay
+from flowdesk.connections._spool import ReceivedBody, read_body, remove_spooled
 from flowdesk.connections._transport import build_transport
 from flowdesk.model.connection import Connection, Entity
 from flowdesk.model.errors import ApiError, FlowdeskError, HttpStatusError, ReauthorizationNeededError, UserError
@@ -172,6 +183,8 @@ class ConnectionClient:
         body_from_item: bool = False,
         raise_for_status: bool = True,
         node_id: str | None = None,
+        spool_over: int | None = None,
+        spool_dir: Path | None = None,
     ) -> ApiResponse:
         """Call ``entity`` (or ``method``/``path`` alone; ``path`` may be an absolute URL) once, with retries.
 
@@ -179,12 +192,17 @@ class ConnectionClient:
         entity's; all are templates filled from ``item`` and ``variables``. ``body_from_item`` sends the
         whole item as the body.
 
+        ``spool_over`` (bytes) streams a body larger than that (by its Content-Length, or once that much has
+        arrived) into a temporary file in ``spool_dir`` instead of memory, unparsed: the response's
+        ``body_file`` (see :class:`ApiResponse`). Smaller bodies are parsed as usual.
+
         Raises:
             TemplateError: a placeholder matches nothing (a UserError).
             HttpStatusError: a non-2xx answer after the retries (a subclass per status), unless
                 ``raise_for_status`` is false.
             ReauthorizationNeededError: OAuth credentials refused even after a token refresh.
-            TransportError: no answer (connect failure, timeout, TLS).
+            TransportError: no answer (connect failure, timeout, TLS), or the connection broke mid-body.
+            OperationalError: the spool file cannot be written (disk full, ``spool_dir`` missing).
         """
         request = build_request(
             self._http,
@@ -201,7 +219,8 @@ class ConnectionClient:
             variables=variables,
             body_from_item=body_from_item,
         )
-        return await self._execute(request, entity, node_id, raise_for_status, self._retry.count)
+        spool = (spool_over, spool_dir) if spool_over is not None else None
+        return await self._execute(request, entity, node_id, raise_for_status, self._retry.count, spool)
 
     def pages(
         self,
@@ -344,6 +363,7 @@ class ConnectionClient:
         node_id: str | None,
         raise_for_status: bool,
         retries: int,
+        spool: tuple[int, Path | None] | None = None,
     ) -> ApiResponse:
         method = request.method
         url = redact_url(str(request.url), self._redact_names)
@@ -356,7 +376,7 @@ class ConnectionClient:
             await limiter.acquire()
             started = time.perf_counter()
             try:
-                response = await self._http.send(request)
+                response, received = await self._receive(request, spool)
             except TRANSPORT_EXCEPTIONS as exc:
                 elapsed = (time.perf_counter() - started) * 1000
                 error = transport_error(
@@ -381,7 +401,7 @@ class ConnectionClient:
                 raise
             elapsed = (time.perf_counter() - started) * 1000
             status = response.status_code
-            size = len(response.content)
+            size = received.size
             limiter.observe(response.headers)
             waited_too_long: float | None = None
             if status in self._retry_on and attempt <= retries and resendable:
@@ -392,6 +412,8 @@ class ConnectionClient:
                     self._emit(
                         entity, node_id, method, url, status, elapsed, attempt, True, _status_text(response), size
                     )
+                    if received.file is not None:
+                        remove_spooled(received.file)
                     await self._sleep(delay)
                     continue
                 waited_too_long = delay  # the server asks for more patience than the policy allows
@@ -409,7 +431,11 @@ class ConnectionClient:
                 size,
             )
             break
-        body, is_json, content_type = parse_body(response)
+        if received.file is None:
+            body, is_json, content_type = parse_body(response, received.content)
+        else:  # parsing many megabytes here would hold up the event loop: the caller decides
+            content_type = response.headers.get("content-type", "")
+            body, is_json = None, looks_like_json(content_type, received.content)
         result = ApiResponse(
             status=status,
             headers=response.headers,
@@ -422,15 +448,39 @@ class ConnectionClient:
             content_type=content_type,
             is_json=is_json,
             links=links_of(response),
+            body_file=received.file,
         )
         if raise_for_status and not ok:
-            raise self._status_error(result, response, entity, waited_too_long)
+            refused = self._status_error(result, response, received, entity, waited_too_long)
+            if received.file is not None:
+                remove_spooled(received.file)  # nobody gets this response
+            raise refused
+        if received.file is not None:
+            weakref.finalize(result, remove_spooled, received.file)  # the file lives as long as its response
         return result
 
+    async def _receive(
+        self, request: httpx.Request, spool: tuple[int, Path | None] | None
+    ) -> tuple[httpx.Response, ReceivedBody]:
+        """Send ``request`` and read its body (into a spool file past the ``spool`` threshold)."""
+        if spool is None:
+            response = await self._http.send(request)
+            return response, ReceivedBody(response.content, None, len(response.content))
+        response = await self._http.send(request, stream=True)
+        try:
+            return response, await read_body(response, *spool)
+        finally:
+            await response.aclose()
+
     def _status_error(
-        self, result: ApiResponse, response: httpx.Response, entity: Entity | None, waited_too_long: float | None
+        self,
+        result: ApiResponse,
+        response: httpx.Response,
+        received: ReceivedBody,
+        entity: Entity | None,
+        waited_too_long: float | None,
     ) -> ApiError:
-        text = excerpt(response.text, self._secrets) if result.size else None
+        text = excerpt(body_text(response, received.content), self._secrets) if result.size else None
         if result.status == 401 and self._oauth:
             refused = ReauthorizationNeededError(
                 f"{result.method} {result.url} failed: HTTP 401 even with a newly fetched OAuth token",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,13 +18,17 @@ PREVIEW_TEXT = 500
 PREVIEW_KEYS = 30
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)
 class ApiResponse:
     """One finished call.
 
     ``body`` is the parsed JSON, else the text (``None`` when empty); ``url`` is redacted; ``elapsed_ms``
     is the last attempt's time; ``attempts`` counts every try; ``size`` is the body's length in bytes;
     ``links`` maps each ``Link`` header relation (``next``…) to an absolute URL.
+
+    A body spooled to disk (``ConnectionClient.send(spool_over=…)``) is in ``body_file``, unparsed: ``body``
+    is then ``None`` and ``is_json`` is guessed from the content type. The client deletes that file when this
+    response is garbage-collected (or at exit): copy it to keep it.
     """
 
     status: int
@@ -37,18 +42,34 @@ class ApiResponse:
     content_type: str = ""
     is_json: bool = False
     links: Mapping[str, str] = field(default_factory=dict)
+    body_file: Path | None = None
 
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
+
+    @property
+    def spooled(self) -> bool:
+        """The body is in :attr:`body_file`, not in memory."""
+        return self.body_file is not None
 
     def records(self, data_path: str | None) -> list[Any]:
         """The records at ``data_path`` (``None``/``$``: the whole body; a list is its elements).
 
         Raises:
             InvalidResponseError: the body is not JSON although a data path was asked for, or the path
-                matches nothing in it (the message lists the top-level fields to help fix the path).
+                matches nothing in it (the message lists the top-level fields to help fix the path), or
+                the body was spooled to a file and so never parsed.
         """
+        if self.body_file is not None:
+            raise InvalidResponseError(
+                f"{self.method} {self.url}: the body ({self.size:,} bytes) was written to {self.body_file}, "
+                "not parsed, so its records cannot be listed",
+                hint="send without spooling, or parse the file yourself",
+                method=self.method,
+                url=self.url,
+                status=self.status,
+            )
         body = self.body
         if body is None:
             return []
@@ -95,19 +116,28 @@ class TestResult:
     hint: str | None
 
 
-def parse_body(response: httpx.Response) -> tuple[Any, bool, str]:
-    """``(body, is_json, content_type)``: JSON when the content type says so (or, without one, when it
-    parses), else the text; ``None`` for an empty body."""
-    content = response.content
+def parse_body(response: httpx.Response, content: bytes) -> tuple[Any, bool, str]:
+    """``(body, is_json, content_type)`` of ``response`` whose (decoded) body is ``content``: JSON when the
+    content type says so (or, without one, when it parses), else the text; ``None`` for an empty body."""
     content_type = response.headers.get("content-type", "")
     if not content:
         return None, False, content_type
-    if "json" in content_type or (not content_type and content[:1] in (b"{", b"[")):
+    if looks_like_json(content_type, content):
         try:
             return json.loads(content), True, content_type
         except ValueError:
             pass
-    return response.text, False, content_type
+    return body_text(response, content), False, content_type
+
+
+def looks_like_json(content_type: str, head: bytes) -> bool:
+    """Whether a body is probably JSON, from its content type or (without one) its first byte."""
+    return "json" in content_type or (not content_type and head[:1] in (b"{", b"["))
+
+
+def body_text(response: httpx.Response, content: bytes) -> str:
+    """``content`` decoded as httpx's ``response.text`` decodes a body (the charset, else UTF-8)."""
+    return content.decode(response.encoding or "utf-8", errors="replace")
 
 
 def links_of(response: httpx.Response) -> dict[str, str]:

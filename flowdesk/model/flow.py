@@ -397,6 +397,7 @@ def flow_graph(data: Mapping[str, Any] | Flow, connections: Mapping[str, Iterabl
                 problems.extend(_connection_problems(node.id, config, connections))
 
     good_edges: list[Edge] = []
+    good_indexes: set[int] = set()
     seen: dict[tuple[str, str], int] = {}
     for index, edge in enumerate(flow.edges):
         key = (edge.source, edge.target)
@@ -408,13 +409,14 @@ def flow_graph(data: Mapping[str, Any] | Flow, connections: Mapping[str, Iterabl
         problems.extend(found)
         if not found:
             good_edges.append(edge)
+            good_indexes.add(index)
 
     cycle = _find_cycle(list(nodes), good_edges, nodes)
     if cycle:
         problems.append(("edges", _cycle_message(cycle)))
     else:
         for index, edge in enumerate(flow.edges):
-            if edge in good_edges:
+            if index in good_indexes:  # (not ``edge in good_edges``: comparing models pairwise is O(n²))
                 problem = _again_problem(edge, nodes, configs, good_edges)
                 if problem:
                     problems.append((f"edges[{index}].source", problem))

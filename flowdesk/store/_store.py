@@ -621,12 +621,18 @@ class Store(WebhookStore):
                 AuditRow(workspace_id=ws.id, at=time.time(), user=user, action=action, target=target, detail=detail)
             )
 
-    def list_audit(self, workspace: str, *, limit: int = 100) -> list[AuditEntry]:
+    def list_audit(
+        self, workspace: str, *, limit: int = 100, target: str | None = None, actions: Sequence[str] = ()
+    ) -> list[AuditEntry]:
+        """The newest audit events (newest first), optionally only those about ``target`` or of ``actions``."""
         with self._read() as session:
             ws = self._workspace(session, workspace)
-            rows = session.scalars(
-                select(AuditRow).where(AuditRow.workspace_id == ws.id).order_by(AuditRow.at.desc()).limit(limit)
-            ).all()
+            query = select(AuditRow).where(AuditRow.workspace_id == ws.id)
+            if target is not None:
+                query = query.where(AuditRow.target == target)
+            if actions:
+                query = query.where(AuditRow.action.in_(list(actions)))
+            rows = session.scalars(query.order_by(AuditRow.at.desc(), AuditRow.id.desc()).limit(limit)).all()
             return [AuditEntry(r.at, r.user, r.action, r.target, r.detail) for r in rows]
 
     def list_recent_calls(self, workspace: str, *, limit: int = 100) -> list[ApiCallRecord]:

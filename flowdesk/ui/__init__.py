@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["run_app", "save_snapshots", "self_check"]
+__all__ = ["run_app", "save_flow_snapshots", "save_snapshots", "self_check"]
 
 
 def run_app(
@@ -28,6 +28,13 @@ def save_snapshots(out_dir: Path, data_dir: Path | None = None) -> list[Path]:
     from flowdesk.ui.snapshot import save_snapshots as _save_snapshots
 
     return _save_snapshots(out_dir, data_dir)
+
+
+def save_flow_snapshots(flow_file: Path, out_dir: Path, data_dir: Path | None = None) -> list[Path]:
+    """Save PNG pictures of the canvas with the flow in ``flow_file``, before and after a run (offscreen)."""
+    from flowdesk.ui.snapshot import save_flow_snapshots as _save_flow_snapshots
+
+    return _save_flow_snapshots(flow_file, out_dir, data_dir)
 
 
 def self_check(data_dir: Path) -> str:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPlainTextEdit,
+    QPushButton,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -31,8 +32,9 @@ from PySide6.QtWidgets import (
 from flowdesk.model import ApiCallMade
 from flowdesk.model.errors import FlowdeskError
 from flowdesk.ui._async import TaskKeeper
+from flowdesk.ui._roles import permit, refusal
 from flowdesk.ui._times import ago, local_time
-from flowdesk.ui.style import FAIL_COLOR, OK_COLOR, REAUTH_COLOR, UNTESTED_COLOR, palette_style_sheet
+from flowdesk.ui.style import ERROR_LABEL, FAIL_COLOR, OK_COLOR, REAUTH_COLOR, UNTESTED_COLOR, palette_style_sheet
 from flowdesk.workspace import DashboardData, ErrorEntry, HourBucket, Workspace, dashboard_data
 
 CALLS_COLOR = "#3b82f6"
@@ -207,9 +209,12 @@ class FigureCard(QFrame):
 
 
 class DashboardWidget(QWidget):
-    """Status and usage of one connection."""
+    """Status and usage of one connection; for OAuth 2 also the signed-in account and the token actions."""
 
     refreshed = Signal()
+    sign_in_requested = Signal()
+    refresh_requested = Signal()
+    disconnect_requested = Signal()
 
     def __init__(self, workspace: Workspace, keeper: TaskKeeper, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -232,13 +237,11 @@ class DashboardWidget(QWidget):
         self.url_label = QLabel("—", self)
         self.account_label = QLabel("—", self)
         self.rate_label = QLabel("—", self)
-        for title, label in (
-            ("Base URL", self.url_label),
-            ("Account", self.account_label),
-            ("Rate limit", self.rate_label),
-        ):
+        for label in (self.url_label, self.account_label, self.rate_label):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            facts.addRow(title, label)
+        facts.addRow("Base URL", self.url_label)
+        facts.addRow("Account", self._account_row())
+        facts.addRow("Rate limit", self.rate_label)
         layout.addLayout(facts)
 
         chart_title = QHBoxLayout()
@@ -301,8 +304,41 @@ class DashboardWidget(QWidget):
         workspace.event_listeners.append(listener)
         self.destroyed.connect(functools.partial(_forget_listener, workspace.event_listeners, listener))
 
+    def _account_row(self) -> QWidget:
+        """The account label, then (OAuth 2 only) Sign in again, Refresh connection, Disconnect… and a note."""
+        row = QWidget(self)
+        outer = QVBoxLayout(row)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(2)
+        line = QHBoxLayout()
+        line.addWidget(self.account_label, 1)
+        self.sign_in_again_button = QPushButton("Sign in again", row)
+        self.sign_in_again_button.clicked.connect(self.sign_in_requested)
+        self.refresh_token_button = QPushButton("Refresh connection", row)
+        self.refresh_token_button.clicked.connect(self.refresh_requested)
+        self.disconnect_button = QPushButton("Disconnect…", row)
+        self.disconnect_button.clicked.connect(self.disconnect_requested)
+        for button in (self.sign_in_again_button, self.refresh_token_button, self.disconnect_button):
+            line.addWidget(button)
+            button.hide()
+        outer.addLayout(line)
+        self.auth_note = QLabel(row)
+        self.auth_note.setWordWrap(True)
+        self.auth_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.auth_note.hide()
+        outer.addWidget(self.auth_note)
+        return row
+
+    def set_auth_note(self, text: str, *, ok: bool) -> None:
+        """Say how the last sign-in, refresh or disconnect ended (under the account)."""
+        self.auth_note.setText(text)
+        self.auth_note.setStyleSheet("" if ok else ERROR_LABEL)
+        self.auth_note.setVisible(bool(text))
+
     def set_connection(self, name: str) -> None:
         """Show ``name``'s dashboard."""
+        if name != self.connection:
+            self.set_auth_note("", ok=True)
         self.connection = name
         self.refresh()
 
@@ -324,6 +360,7 @@ class DashboardWidget(QWidget):
         self.status_card.set(text, color=color)
         self.url_label.setText(data.base_url)
         self.account_label.setText(data.account)
+        self._show_token_actions(data)
         self.last_used_card.set(ago(_epoch(data.last_used)), local_time(_epoch(data.last_used)))
         if data.rate_limit is None:
             self.rate_label.setText("none set (the API's own limits still apply)")
@@ -354,6 +391,26 @@ class DashboardWidget(QWidget):
                 self.error_table.setItem(row, column, item)
         self.error_detail.clear()
         self.refreshed.emit()
+
+    def _show_token_actions(self, data: DashboardData) -> None:
+        oauth = data.auth_type == "oauth2"
+        code = data.oauth_grant == "authorization_code"
+        self.sign_in_again_button.setVisible(code and data.status == "reauth_needed")
+        self.refresh_token_button.setVisible(oauth)
+        self.disconnect_button.setVisible(oauth)
+        if not oauth:
+            return
+        tips = (
+            (self.sign_in_again_button, "signing in", "The provider refused the token: sign in again in the browser"),
+            (self.refresh_token_button, "refreshing connection tokens", "Renew the access token now"),
+            (
+                self.disconnect_button,
+                "disconnecting connections",
+                "Revoke the tokens at the provider and delete them here (the connection stays)",
+            ),
+        )
+        for button, action, tip in tips:
+            permit(button, refusal(self.workspace, "admin", action), tip)
 
     def selected_error(self) -> ErrorEntry | None:
         rows = {index.row() for index in self.error_table.selectedIndexes()}

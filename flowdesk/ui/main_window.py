@@ -1,16 +1,21 @@
-"""The main window: sidebar (Connections, Flows, Runs), workspace switcher, connection panel, status bar."""
+"""The main window: sidebar (Connections, Flows, Runs, Audit), workspace switcher, connection panel, status bar.
+
+While it is open the window also serves the workspace's schedule triggers (for editors and admins), and it
+greys out what the acting user's role does not allow, saying which role is needed.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import html
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QFontDatabase, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QFontDatabase, QKeySequence, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -36,8 +41,11 @@ from PySide6.QtWidgets import (
 from flowdesk import __version__
 from flowdesk.model.errors import FlowdeskError
 from flowdesk.ui._async import TaskKeeper
+from flowdesk.ui._messages import error_box, error_text
+from flowdesk.ui._roles import permit, refusal
 from flowdesk.ui._state import STATE_FILE, load_state, save_state
 from flowdesk.ui._times import ago, local_time
+from flowdesk.ui.audit import AuditPage
 from flowdesk.ui.connections import (
     ConnectionList,
     ConnectionPanel,
@@ -45,10 +53,13 @@ from flowdesk.ui.connections import (
     service_title,
     template_for,
 )
+from flowdesk.ui.members import MembersDialog
 from flowdesk.ui.resources import icon
 from flowdesk.ui.style import palette_style_sheet, status_color
 from flowdesk.workspace import (
+    ConnectionInfo,
     FlowOverview,
+    TriggeredRun,
     Workspace,
     data_dir_of,
     demo_connection_name,
@@ -59,7 +70,8 @@ from flowdesk.workspace import (
 )
 
 NEW_WORKSPACE = "New workspace…"
-PAGES = ("Connections", "Flows", "Runs")
+PAGES = ("Connections", "Flows", "Runs", "Audit")
+PAGE_ICONS = ("nav-connections", "nav-flows", "nav-runs", "nav-audit")
 _RUN_STATUS_DOT = {"succeeded": "connected", "failed": "failing", "interrupted": "failing"}
 
 
@@ -121,6 +133,8 @@ class MainWindow(QMainWindow):
         data_dir: Path | None = None,
         open_workspace: Callable[[str], Workspace] | None = None,
         restore: bool = True,
+        schedule_now: Callable[[], datetime] | None = None,
+        schedule_sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__()
         self.workspace = workspace
@@ -128,9 +142,21 @@ class MainWindow(QMainWindow):
         self.state_path = self.data_dir / STATE_FILE
         self._open_workspace = open_workspace
         self.keeper = TaskKeeper(on_error=self.show_error)
+        self.schedule_keeper = TaskKeeper(on_error=self.show_error)
+        """Owns the long-lived schedule task, apart from ``keeper`` (whose ``busy`` means work in progress)."""
         self.dialog: QWidget | None = None
         self._closing = False
         self._flows: dict[str, FlowOverview] = {}
+        self._infos: dict[str, ConnectionInfo] = {}
+        self._pending_service: str | None = None
+        """A preset service to create once the user has switched to another workspace for it."""
+        self.error_box: QMessageBox | None = None
+        self.schedules: asyncio.Task[None] | None = None
+        """The task serving the workspace's schedule triggers while the window is open."""
+        self._schedule_timing: dict[str, Any] = {
+            key: value for key, value in (("now", schedule_now), ("sleep", schedule_sleep)) if value is not None
+        }  # a fake clock in tests
+        self._shown_once = False
         self.setWindowTitle("flowdesk")
         self.setWindowIcon(icon("app"))
         self.resize(1280, 800)
@@ -179,6 +205,15 @@ class MainWindow(QMainWindow):
         ]
         self.delete_action = QAction("&Delete connection…", self)
         self.delete_action.triggered.connect(lambda _checked=False: self.delete_connection())
+        self.refresh_connection_action = QAction("Re&fresh connection", self)
+        self.refresh_connection_action.triggered.connect(lambda _checked=False: self.refresh_oauth_connection())
+        self.disconnect_action = QAction("Dis&connect…", self)
+        self.disconnect_action.triggered.connect(lambda _checked=False: self.disconnect_connection())
+        self.members_action = QAction("&Members…", self)
+        self.members_action.setStatusTip("Who belongs to this workspace, with which role")
+        self.members_action.triggered.connect(lambda _checked=False: self.show_members())
+        self.new_workspace_action = QAction("&New workspace…", self)
+        self.new_workspace_action.triggered.connect(lambda _checked=False: self._ask_new_workspace())
         self.demo_action = QAction("Open the &demo workspace", self)
         self.demo_action.triggered.connect(lambda _checked=False: self.open_demo())
         self.shortcuts_action = QAction("&Keyboard shortcuts", self)
@@ -195,7 +230,13 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         connection_menu = menu.addMenu("&Connection")
         connection_menu.addAction(self.test_action)
+        connection_menu.addAction(self.refresh_connection_action)
+        connection_menu.addAction(self.disconnect_action)
+        connection_menu.addSeparator()
         connection_menu.addAction(self.delete_action)
+        workspace_menu = menu.addMenu("&Workspace")
+        workspace_menu.addAction(self.members_action)
+        workspace_menu.addAction(self.new_workspace_action)
         view_menu = menu.addMenu("&View")
         for action in self.page_actions:
             view_menu.addAction(action)
@@ -244,7 +285,7 @@ class MainWindow(QMainWindow):
                 f" color: {palette.color(QPalette.ColorRole.Text).name()}; border-left: 3px solid #2563eb; }}"
             ),
         )
-        for title, icon_name in zip(PAGES, ("nav-connections", "nav-flows", "nav-runs"), strict=True):
+        for title, icon_name in zip(PAGES, PAGE_ICONS, strict=True):
             item = QListWidgetItem(icon(icon_name), title)
             item.setSizeHint(QSize(140, 38))
             self.sidebar.addItem(item)
@@ -254,6 +295,8 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self._build_connections_page())
         self.pages.addWidget(self._build_flows_page())
         self.pages.addWidget(self._build_runs_page())
+        self.audit_page = AuditPage(self.workspace, self.pages)
+        self.pages.addWidget(self.audit_page)
         self.sidebar.currentRowChanged.connect(self._page_changed)
         self.sidebar.setCurrentRow(0)
         self.setCentralWidget(central)
@@ -301,6 +344,18 @@ class MainWindow(QMainWindow):
         welcome_layout.addLayout(row)
         self.welcome = welcome
         self.right_stack.addWidget(welcome)
+        self.restricted, restricted_layout = _empty_state(
+            self.right_stack,
+            "Connection settings are hidden",
+            "Viewers see connection names, flows and runs, not the settings or entities of connections.",
+            "nav-connections",
+        )
+        self.restricted_label = QLabel(self.restricted)
+        self.restricted_label.setWordWrap(True)
+        self.restricted_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.restricted_label.setEnabled(False)
+        restricted_layout.addWidget(self.restricted_label)
+        self.right_stack.addWidget(self.restricted)
         self.panel = ConnectionPanel(self.workspace, self.keeper, self.right_stack)
         self._wire_panel()
         self.right_stack.addWidget(self.panel)
@@ -313,6 +368,7 @@ class MainWindow(QMainWindow):
     def _wire_panel(self) -> None:
         self.panel.saved.connect(self._panel_saved)
         self.panel.message.connect(self.status)
+        self.panel.auth_changed.connect(self._auth_changed)
         self.panel.tested.connect(lambda _ok: self.refresh_connections())
         self.panel.setContentsMargins(8, 6, 8, 6)
 
@@ -420,7 +476,7 @@ class MainWindow(QMainWindow):
     # --- pages and help ------------------------------------------------------------------------------
 
     def show_page(self, row: int) -> None:
-        """Show Connections (0), Flows (1) or Runs (2), as the sidebar does (Ctrl+1…3)."""
+        """Show Connections (0), Flows (1), Runs (2) or Audit (3), as the sidebar does (Ctrl+1…4)."""
         self.sidebar.setCurrentRow(row)
 
     def _page_changed(self, row: int) -> None:
@@ -429,6 +485,8 @@ class MainWindow(QMainWindow):
             self._fill_flows()
         elif row == 2:
             self._fill_runs()
+        elif row == 3:
+            self.audit_page.refresh()
 
     def shortcut_table(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every shortcut of the window."""
@@ -481,12 +539,11 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 8000)
 
     def show_error(self, error: BaseException) -> None:
-        """User and operational errors become a message (never a traceback); bugs are still shown plainly."""
-        text = str(error) if isinstance(error, FlowdeskError) else f"Unexpected error: {error!r}"
+        """User and operational errors become a message (never a traceback), a refused role a plain note;
+        bugs are still shown plainly."""
+        text = error_text(error)
         self.status(text.splitlines()[0] if text else "Error")
-        box = QMessageBox(QMessageBox.Icon.Warning, "flowdesk", text, QMessageBox.StandardButton.Ok, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()  # never exec(): this may run inside a coroutine (LIBRARIES.md)
+        self.error_box = error_box(self, error)  # opened, never exec(): this may run inside a coroutine
 
     # --- refreshing ----------------------------------------------------------------------------------
 
@@ -498,6 +555,9 @@ class MainWindow(QMainWindow):
         self._fill_runs()
         if self.panel.connection:
             self.panel.dashboard.refresh()
+        if self.sidebar.currentRow() == PAGES.index("Audit"):
+            self.audit_page.refresh()
+        self._update_actions()
 
     def refresh_connections(self, select: str | None = None) -> None:
         try:
@@ -506,6 +566,7 @@ class MainWindow(QMainWindow):
         except FlowdeskError as exc:
             self.show_error(exc)
             infos = []
+        self._infos = {info.name: info for info in infos}
         self.connection_list.set_connections(infos, select=select)
         count = len(infos)
         self.workspace_label.setText(
@@ -659,16 +720,48 @@ class MainWindow(QMainWindow):
         self._show(name)
 
     def _show(self, name: str) -> None:
+        refused = refusal(self.workspace, "editor", "reading connection settings")
+        if refused is not None:  # a viewer: say so plainly rather than fail to load the settings
+            admins = ", ".join(m.user for m in self.workspace.list_members() if m.role == "admin") or "none"
+            self.restricted_label.setText(f"{refused}. Ask an admin ({admins}) for the editor role.")
+            self.right_stack.setCurrentWidget(self.restricted)
+            self._update_actions()
+            return
         if name != self.panel.connection or self.panel.editor.is_new:
             self.panel.show_connection(name)
         self.right_stack.setCurrentWidget(self.panel)
         self._update_actions()
 
     def _update_actions(self) -> None:
-        """Actions that need a stored connection are offered only while one is shown."""
-        selected = self.connection_list.selected_name() is not None
-        self.delete_button.setEnabled(selected)
-        self.delete_action.setEnabled(selected)
+        """Actions that need a stored connection are offered only while one is shown, and only those the
+        acting user's role allows (the others say which role they need)."""
+        ws = self.workspace
+        name = self.connection_list.selected_name()
+        info = self._infos.get(name) if name is not None else None
+        adding = refusal(ws, "admin", "adding connections")
+        for target in (self.new_action, self.new_button, self.welcome_new_button):
+            permit(target, adding, "Create a connection (Ctrl+N)")
+        for target in (self.demo_button, self.demo_action):
+            permit(target, adding, "Start the demo CRM API on 127.0.0.1 and add a connection to it with its entities")
+        removing = refusal(ws, "admin", "removing connections")
+        for target in (self.delete_button, self.delete_action):
+            permit(target, removing, "Delete the selected connection", enabled=name is not None)
+        changing = refusal(ws, "admin", "changing connections")
+        permit(self.save_action, changing, "Save the connection (Ctrl+S)")
+        self.panel.editor.set_change_refused(changing)
+        oauth = info is not None and info.auth_type == "oauth2"
+        permit(
+            self.refresh_connection_action,
+            refusal(ws, "admin", "refreshing connection tokens"),
+            "Renew the OAuth token of the selected connection now",
+            enabled=oauth,
+        )
+        permit(
+            self.disconnect_action,
+            refusal(ws, "admin", "disconnecting connections"),
+            "Revoke the OAuth tokens of the selected connection and delete them here",
+            enabled=oauth,
+        )
         self.test_action.setEnabled(self.panel.connection is not None)
 
     def _ask_about_unsaved(self, name: str, leaving: str | None) -> None:
@@ -724,6 +817,11 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def start_new_connection(self, service: str) -> None:
+        """Edit a new connection of ``service``; a preset already connected here is explained instead."""
+        existing = next((info.name for info in self._infos.values() if info.service == service), None)
+        if existing is not None and template_for(service).is_preset:
+            self._explain_preset_conflict(service, existing)
+            return
         taken = set(self.connection_list.names())
         name = service if service not in ("rest", "odata", "graphql") else f"my-{service}"
         base, number = name, 2
@@ -764,6 +862,117 @@ class MainWindow(QMainWindow):
         box.finished.connect(lambda result: self._delete_confirmed(name, result))
         self.dialog = box
         box.open()
+
+    def _explain_preset_conflict(self, service: str, existing: str) -> None:
+        """One connection per preset service and workspace: say so, and offer another workspace for it."""
+        title = service_title(service)
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "One connection per service",
+            f"Only one {service} connection allowed per workspace — use another workspace for a second account.",
+            parent=self,
+        )
+        box.setInformativeText(
+            f"Workspace {self.workspace.name!r} already has the {title} connection {existing!r}. To connect a "
+            f"second {title} account, create another workspace (or switch to one in the toolbar) and add it "
+            f"there; to change the account used here, sign {existing!r} in again."
+        )
+        other = box.addButton("Use another workspace…", QMessageBox.ButtonRole.AcceptRole)
+        show = box.addButton(f"Open {existing!r}", QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(other)
+
+        def answered(_result: int) -> None:
+            clicked = box.clickedButton()
+            if clicked is other:
+                self._pending_service = service
+                self._ask_new_workspace()
+            elif clicked is show:
+                self.sidebar.setCurrentRow(0)
+                self.connection_list.select_name(existing)
+
+        box.finished.connect(answered)
+        self.dialog = box
+        box.open()
+
+    # --- OAuth tokens --------------------------------------------------------------------------------
+
+    def refresh_oauth_connection(self) -> None:
+        """Connection ▸ Refresh connection: renew the selected connection's OAuth token now."""
+        name = self.connection_list.selected_name()
+        if name is not None:
+            self.panel.account.refresh(name)
+
+    def disconnect_connection(self) -> None:
+        """Connection ▸ Disconnect…: after a confirmation naming what uses it, revoke and delete its tokens."""
+        name = self.connection_list.selected_name()
+        if name is not None:
+            self.panel.account.confirm_disconnect(name)
+
+    def _auth_changed(self, _name: str) -> None:
+        self.refresh_connections()  # the status dot: "sign-in needed" after a disconnect, cleared by a sign-in
+
+    # --- members -------------------------------------------------------------------------------------
+
+    def show_members(self) -> None:
+        """Workspace ▸ Members…: the members and their roles (admins change them)."""
+        dialog = MembersDialog(self.workspace, self)
+        dialog.changed.connect(self._members_changed)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = dialog
+        dialog.open()
+
+    def _members_changed(self) -> None:
+        """A role may have changed, the acting user's too: grey out (or offer) actions, serve schedules or not."""
+        self.refresh()
+        name = self.connection_list.selected_name()
+        if name is not None:
+            self._show(name)
+        serving = self.schedules is not None and not self.schedules.done()
+        if serving != self.workspace.can("editor"):
+            self._stop_schedules()
+            self._start_schedules()
+
+    # --- schedules -----------------------------------------------------------------------------------
+
+    def _start_schedules(self) -> None:
+        """Run the workspace's scheduled flows while the window is open (editors and admins may run flows)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no loop (a window built without one, as the self-check does)
+        if not self.workspace.can("editor"):
+            return  # a viewer's window serves nothing; an editor's window or `flowdesk schedule serve` does
+        self.schedules = self.schedule_keeper.start(
+            self.workspace.serve_schedules(
+                on_run=self._scheduled_run_finished,
+                on_fire=self._scheduled_run_started,
+                log=self.status,
+                **self._schedule_timing,
+            ),
+            name="schedules",
+        )
+
+    def _stop_schedules(self) -> asyncio.Task[None] | None:
+        """Cancel the schedule task (its runs still going are cancelled and recorded so); returns it."""
+        task, self.schedules = self.schedules, None
+        if task is not None and not task.done():
+            task.cancel()
+        return task
+
+    def _scheduled_run_started(self, flow: str, scheduled_at: datetime) -> None:
+        self.status(f"Scheduled run of {flow!r} started (due {scheduled_at.astimezone():%H:%M})")
+
+    def _scheduled_run_finished(self, run: TriggeredRun) -> None:
+        outcome = run.status if not run.error else f"{run.status}: {run.error.splitlines()[0]}"
+        self.status(f"Scheduled run of {run.flow!r} finished: {outcome}")
+        self._fill_runs()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self._start_schedules()
 
     def _delete_confirmed(self, name: str, result: int) -> None:
         if result != QMessageBox.StandardButton.Yes.value:
@@ -827,12 +1036,21 @@ class MainWindow(QMainWindow):
         dialog.setWindowTitle("New workspace")
         dialog.setLabelText("Name of the new workspace:")
         dialog.textValueSelected.connect(self._new_workspace_named)
+        dialog.rejected.connect(self._forget_pending_service)
         self.dialog = dialog
         dialog.open()
 
     def _new_workspace_named(self, text: str) -> None:
-        if text.strip():
-            self.switch_workspace(text.strip())
+        if not text.strip():
+            self._forget_pending_service()
+            return
+        self.switch_workspace(text.strip())
+        service, self._pending_service = self._pending_service, None
+        if service is not None and self.workspace.name == text.strip():
+            self.start_new_connection(service)  # the second account of a preset service, in its own workspace
+
+    def _forget_pending_service(self) -> None:
+        self._pending_service = None
 
     def switch_workspace(self, name: str) -> None:
         """Open (creating if needed) the workspace ``name`` and show it; the previous one is closed."""
@@ -846,20 +1064,25 @@ class MainWindow(QMainWindow):
             self._fill_workspaces()
             return
         old = self.workspace
+        old_schedules = self._stop_schedules()
         self.workspace = new
         self.right_stack.removeWidget(self.panel)
         self.panel.deleteLater()
         self.panel = ConnectionPanel(new, self.keeper, self.right_stack)
         self._wire_panel()
         self.right_stack.addWidget(self.panel)
+        self.audit_page.workspace = new
         self.connection_list.clear()
         self.refresh()
         self._resume_demo()
+        self._start_schedules()
         self.status(f"Switched to workspace {name!r}")
-        self.keeper.start(self._close_workspace(old), name="close-workspace")
+        self.keeper.start(self._close_workspace(old, old_schedules), name="close-workspace")
 
     @staticmethod
-    async def _close_workspace(workspace: Workspace) -> None:
+    async def _close_workspace(workspace: Workspace, schedules: asyncio.Task[None] | None = None) -> None:
+        if schedules is not None:  # its runs are recorded as cancelled before the store closes
+            await asyncio.wait([schedules])
         await stop_demo(workspace)
         await workspace.aclose()
 
@@ -912,7 +1135,9 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     async def shutdown(self) -> None:
-        """Stop running work, the demo API and the workspace's clients (call once, from the loop)."""
+        """Stop the schedules, running work, the demo API and the workspace's clients (call once, from the loop)."""
+        self._stop_schedules()
+        await self.schedule_keeper.aclose()
         await self.keeper.aclose()
         await stop_demo(self.workspace)
         await self.workspace.aclose()

@@ -281,3 +281,10 @@ def save_snapshots(out_dir: Path, data_dir: Path | None = None) -> list[Path]:
         name = SNAPSHOT_WORKSPACE if data_dir is not None else "Default"
         with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
             return runner.run(_take(out_dir, directory, name))
+
+
+def save_flow_snapshots(flow_file: Path, out_dir: Path, data_dir: Path | None = None) -> list[Path]:
+    """``snapshot --flow FILE``: the canvas with that flow, and with a finished run against the demo API."""
+    from flowdesk.ui.canvas._snapshot import save_flow_snapshots as _save_flow_snapshots
+
+    return _save_flow_snapshots(flow_file, out_dir, data_dir)

@@ -12,6 +12,7 @@ from flowdesk.workspace._members import AuditRecord
 from flowdesk.workspace._oauth import AuthorizeResult, DisconnectResult, RefreshResult
 from flowdesk.workspace._schedules import ScheduleInfo
 from flowdesk.workspace._tester_support import (
+    PARSE_FILE_LIMIT,
     DashboardData,
     ErrorEntry,
     HourBucket,
@@ -26,8 +27,10 @@ from flowdesk.workspace._tester_support import (
     fetch_all_pages,
     hourly_usage,
     import_curl,
+    parse_body_file,
     preview_pagination,
     request_for_entity,
+    save_body_file,
     save_pagination,
     send_request,
 )
@@ -47,6 +50,7 @@ from flowdesk.workspace._window_support import (
 from flowdesk.workspace._workspace import Workspace, current_user
 
 __all__ = [
+    "PARSE_FILE_LIMIT",
     "ApiResponse",
     "AuditRecord",
     "AuthorizeResult",
@@ -83,8 +87,10 @@ __all__ = [
     "flows_using",
     "hourly_usage",
     "import_curl",
+    "parse_body_file",
     "preview_pagination",
     "request_for_entity",
+    "save_body_file",
     "save_pagination",
     "send_request",
     "start_demo",

@@ -234,9 +234,13 @@ class HookServices:
         now: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         on_run: OnRun | None = None,
+        on_fire: Callable[[str, datetime], None] | None = None,
         log: Callable[[str], None] | None = None,
     ) -> tuple[Scheduler, RunTasks]:
-        """A scheduler for this workspace's flows (not running) and the tasks of the runs it starts."""
+        """A scheduler for this workspace's flows (not running) and the tasks of the runs it starts.
+
+        ``on_fire(flow, scheduled_at)`` is told as each run starts; ``on_run`` when it has ended.
+        """
         runs = RunTasks(on_run)
 
         def claim(trigger: ScheduledTrigger, expected: float | None, new: float) -> bool:
@@ -253,6 +257,8 @@ class HookServices:
                 return
             item = {**trigger.variables, "scheduled_at": iso_utc(scheduled_at)}
             runs.start(flow.name, trigger.node_id, "schedule", _runner(self, flow, trigger.node_id, "schedule", item))
+            if on_fire is not None:
+                on_fire(flow.name, scheduled_at)
 
         hooks = SchedulerHooks(
             triggers=self.scheduled_triggers,
@@ -271,13 +277,15 @@ class HookServices:
         now: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         on_run: OnRun | None = None,
+        on_fire: Callable[[str, datetime], None] | None = None,
         log: Callable[[str], None] | None = None,
     ) -> None:
         """Run scheduled flows until the awaiting task is cancelled (runs still going are then cancelled).
 
-        ``now`` and ``sleep`` are the clock (aware datetimes) and the wait; tests pass fakes.
+        ``now`` and ``sleep`` are the clock (aware datetimes) and the wait; tests pass fakes. ``on_fire(flow,
+        scheduled_at)`` is told as each run starts, ``on_run`` how it ended.
         """
-        scheduler, runs = self.scheduler(now=now, sleep=sleep, on_run=on_run, log=log)
+        scheduler, runs = self.scheduler(now=now, sleep=sleep, on_run=on_run, on_fire=on_fire, log=log)
         try:
             await scheduler.run()
         finally:

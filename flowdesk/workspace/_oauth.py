@@ -190,6 +190,24 @@ class AuthServices:
         )
         return DisconnectResult(name, outcome.revoked, warnings)
 
+    @requires("viewer", "seeing what uses a connection")
+    def disconnect_warnings(self, name: str) -> list[str]:
+        """What disconnecting ``name`` would affect (the flows that use it, their recent runs), for a
+        confirmation before :meth:`disconnect`; ``[]`` when nothing uses it."""
+        return self._usage_warnings(name)
+
+    @requires("editor", "reading connection settings")
+    def signed_in_account(self, name: str) -> str | None:
+        """The account the last browser sign-in of ``name`` named ("who am I"), or ``None`` when it was never
+        authorised, was disconnected since, or the provider's answer named no account."""
+        events = self.store.list_audit(
+            self.name, limit=1, target=name, actions=("connection.authorize", "connection.disconnect")
+        )
+        if not events or events[0].action != "connection.authorize":
+            return None
+        account = (events[0].detail or {}).get("account")
+        return str(account) if account else None
+
     # --- internals -----------------------------------------------------------------------------------
 
     async def _who_am_i(self, name: str) -> tuple[str | None, str | None]:

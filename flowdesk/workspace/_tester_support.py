@@ -1,7 +1,8 @@
 """What the request tester and the connection dashboard need beyond :class:`Workspace`.
 
 Plain functions taking a :class:`Workspace`: sending a request exactly as the tester's form describes it
-(the full response, non-2xx included), fetching every page, rendering the request as cURL or httpx code
+(the full response, non-2xx included; a body over 10 MB spooled to a temporary file, parsed only on
+demand and off the event loop), fetching every page, rendering the request as cURL or httpx code
 with secrets masked, guessing a pagination config from a response and previewing it, and the usage
 figures of the dashboard (an hourly histogram over 24 h).
 """
@@ -9,10 +10,14 @@ figures of the dashboard (an hourly histogram over 24 h).
 from __future__ import annotations
 
 import asyncio
+import json
+import json.scanner
 import math
+import shutil
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
@@ -32,6 +37,7 @@ from flowdesk.model.connection import (
     PagePagination,
 )
 from flowdesk.model.curl import MASK, CurlRequest, mask_request, parse_curl, to_curl, to_httpx
+from flowdesk.model.errors import UserError
 from flowdesk.model.jsonpath import find_all
 from flowdesk.model.secrets import secret_values
 from flowdesk.store import ApiCallRecord, ConnectionStatus
@@ -39,6 +45,10 @@ from flowdesk.workspace._workspace import Workspace
 
 _FLUSH_PAGES = 100
 """Fetching all pages writes the calls' usage records every this many pages (see :func:`fetch_all_pages`)."""
+SPOOL_OVER = 10 * 1024 * 1024
+"""The tester keeps a body up to this size (bytes) in memory, parsed; a larger one goes to a temporary file."""
+PARSE_FILE_LIMIT = 50 * 1024 * 1024
+"""The largest spooled body :func:`parse_body_file` parses (its objects take ~10x the bytes in memory)."""
 
 PaginationConfig = NoPagination | OffsetPagination | PagePagination | CursorPagination | LinkHeaderPagination
 
@@ -103,13 +113,24 @@ def _form_entity(ws: Workspace, connection: str, entity: str | None, request: Te
 
 
 async def send_request(
-    ws: Workspace, connection: str, request: TesterRequest, entity: str | None = None
+    ws: Workspace,
+    connection: str,
+    request: TesterRequest,
+    entity: str | None = None,
+    *,
+    spool_over: int | None = SPOOL_OVER,
+    spool_dir: Path | None = None,
 ) -> ApiResponse:
     """Send the form's request once and return the whole response, whatever its status.
 
+    A body over ``spool_over`` bytes is streamed to a temporary file (``body_file``, in ``spool_dir``) and
+    not parsed, so a big answer neither fills memory nor holds up the event loop; see
+    :func:`parse_body_file` and :func:`save_body_file`. ``None`` keeps every body in memory.
+
     Raises:
         UserError: a path placeholder without a value, a body that does not fit its type, a bad URL.
-        OperationalError: no answer (connect failure, timeout, TLS) or OAuth re-authorisation needed.
+        OperationalError: no answer (connect failure, timeout, TLS), OAuth re-authorisation needed, or the
+            temporary file cannot be written.
     """
     target = _form_entity(ws, connection, entity, request)
     return await ws.client(connection).send(
@@ -120,7 +141,56 @@ async def send_request(
         body=request.body,
         body_type=request.body_type,
         raise_for_status=False,
+        spool_over=spool_over,
+        spool_dir=spool_dir,
     )
+
+
+async def parse_body_file(response: ApiResponse, *, limit: int = PARSE_FILE_LIMIT) -> Any:
+    """The JSON document of a spooled body, parsed in a worker thread.
+
+    The parser is the standard library's pure-Python one (~0.5 s for 12 MB here): it gives the interpreter
+    lock back every few milliseconds, so the window keeps reacting while it runs; the C parser is ~8x
+    faster but holds the lock for the whole document (~75 ms for 12 MB, a visible freeze).
+
+    Raises:
+        UserError: the response has no spooled body, the body is larger than ``limit`` bytes, or it is not
+            valid JSON (with the line and column).
+    """
+    path = response.body_file
+    if path is None:
+        raise UserError("this response was not written to a file: its body is already parsed")
+    if response.size > limit:
+        raise UserError(
+            f"the body ({response.size / 1048576:,.1f} MB) is too large to show as a tree "
+            f"(the limit is {limit / 1048576:,.0f} MB)",
+            hint="page through it in the raw view, or save it to a file and open it with a JSON tool",
+        )
+    try:
+        return await asyncio.to_thread(_parse_json_file, path)
+    except ValueError as exc:
+        raise UserError(f"the body is not valid JSON: {exc}") from exc
+
+
+async def save_body_file(response: ApiResponse, target: Path) -> int:
+    """Copy a spooled body to ``target`` as received (off the event loop); returns the bytes written.
+
+    Raises:
+        UserError: the response has no spooled body.
+        OSError: ``target`` cannot be written.
+    """
+    path = response.body_file
+    if path is None:
+        raise UserError("this response was not written to a file: save its body as text")
+    await asyncio.to_thread(shutil.copyfile, path, target)
+    return response.size
+
+
+def _parse_json_file(path: Path) -> Any:
+    data = path.read_bytes()
+    decoder = json.JSONDecoder()
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
+    return decoder.decode(data.decode(json.detect_encoding(data), "surrogatepass"))
 
 
 async def fetch_all_pages(
@@ -730,6 +800,12 @@ class DashboardData:
     """The busiest hour's calls as a share of what the rate limit allows in an hour (``None`` without one)."""
     hours: list[HourBucket]
     errors: list[ErrorEntry]
+    auth_type: str = "none"
+    """The connection's auth type (``oauth2`` offers refresh, disconnect and signing in again)."""
+    oauth_grant: str | None = None
+    """``authorization_code`` or ``client_credentials`` for OAuth 2 connections."""
+    signed_in_as: str | None = None
+    """The account the last browser sign-in named (authorization code only), ``None`` when not signed in."""
 
 
 def dashboard_data(ws: Workspace, connection: str, now: datetime | None = None) -> DashboardData:
@@ -741,6 +817,8 @@ def dashboard_data(ws: Workspace, connection: str, now: datetime | None = None) 
     conn = ws.get_connection(connection, secrets=False)
     usage = ws.usage(connection)  # writes buffered call records first, so the figures below include them
     info = next(i for i in ws.list_connections() if i.name == connection)
+    code_grant = isinstance(conn.auth, OAuth2Auth) and conn.auth.grant == "authorization_code"
+    signed_in = ws.signed_in_account(connection) if code_grant else None
     errors = sorted((_error_entry(e) for e in usage.recent_errors), key=lambda e: e.at, reverse=True)
     hours = hourly_usage(ws, connection, now=now)
     rate = conn.rate_limit
@@ -753,7 +831,7 @@ def dashboard_data(ws: Workspace, connection: str, now: datetime | None = None) 
         connection=connection,
         status=info.last_status,
         base_url=conn.base_url,
-        account=_account(conn),
+        account=_account(conn, signed_in, info.last_status),
         last_used=_utc(usage.last_used),
         calls_24h=usage.calls_24h,
         success_rate=usage.success_rate,
@@ -761,6 +839,9 @@ def dashboard_data(ws: Workspace, connection: str, now: datetime | None = None) 
         busiest_hour_share=share,
         hours=hours,
         errors=errors,
+        auth_type=conn.auth.type,
+        oauth_grant=conn.auth.grant if isinstance(conn.auth, OAuth2Auth) else None,
+        signed_in_as=signed_in,
     )
 
 
@@ -795,8 +876,13 @@ def _utc(epoch: float | None) -> datetime | None:
     return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
 
 
-def _account(conn: Connection) -> str:
+def _account(conn: Connection, signed_in: str | None = None, status: str = "untested") -> str:
     auth = conn.auth
+    if isinstance(auth, OAuth2Auth) and auth.grant == "authorization_code":
+        if status == "reauth_needed":
+            return f"Sign-in needed (OAuth 2 authorization code, client {auth.client_id})"
+        if signed_in:
+            return f"{signed_in} (signed in with OAuth 2, client {auth.client_id})"
     if isinstance(auth, ApiKeyAuth):
         return f"API key in the {auth.location} {auth.name}"
     if isinstance(auth, BasicAuth | DigestAuth):

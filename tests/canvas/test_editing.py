@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
-from flowdesk.ui.canvas._theme import GRID
+from flowdesk.ui.canvas._theme import GRID, NODE_WIDTH
 
 from .conftest import (
     LEFT,
@@ -39,7 +39,7 @@ def test_drag_from_palette_adds_the_node_where_it_is_dropped(make_editor):
     assert ids(editor) == ["start", "condition1"]
     node = editor.document.node("condition1")
     # the header lands under the cursor, snapped to the grid
-    assert abs(node.position.x + 92 - 400) <= GRID and abs(node.position.y + 14 - 200) <= GRID
+    assert abs(node.position.x + NODE_WIDTH / 2 - 400) <= GRID and abs(node.position.y + 14 - 200) <= GRID
     assert node.position.x % GRID == 0 and node.position.y % GRID == 0
     assert editor.scene.selected_node_ids() == ["condition1"]
     assert not editor.scene.ghost.isVisible()
@@ -282,7 +282,7 @@ def test_tab_opens_quick_add_at_the_cursor_and_enter_adds(make_editor, qtbot):
     assert not popup.isVisible()
     assert "condition1" in ids(editor)
     node = editor.document.node("condition1")
-    assert abs(node.position.x + 92 - 500) <= GRID and abs(node.position.y + 14 - 300) <= GRID
+    assert abs(node.position.x + NODE_WIDTH / 2 - 500) <= GRID and abs(node.position.y + 14 - 300) <= GRID
 
     # a double-click on empty canvas opens it too; Esc closes without adding
     QTest.mouseDClick(view.viewport(), LEFT, NO_MOD, view_point(editor, QPointF(200, 450)))

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import threading
+import time
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 
 from flowdesk.ui._async import TaskKeeper
 from flowdesk.ui.tester import RequestTesterWidget, path_placeholders
-from flowdesk.ui.tester._response_view import LARGE_BODY, RawBodyView
-from flowdesk.workspace import ApiResponse, detect_pagination
+from flowdesk.ui.tester._response_view import LARGE_BODY, PAGE_BYTES, FilePages, RawBodyView, ResponseView
+from flowdesk.workspace import PARSE_FILE_LIMIT, ApiResponse, detect_pagination, warm_up_http
 
 from .conftest import spin_until
 from .helpers import big_document, demo_connection, open_workspace
 
 LEFT = Qt.MouseButton.LeftButton
+GAP_LIMIT_MS = 50.0
+"""The longest the event loop may stall while a big response arrives (issue 5: the window never freezes)."""
 
 
 @pytest.fixture()
@@ -378,20 +383,98 @@ def test_cancel_stops_a_request_in_flight(qtbot, qloop, local, fixture_server):
     assert widget.send_button.isEnabled() and not widget.cancel_button.isEnabled()
 
 
-def test_a_body_over_10_mb_is_paged_from_a_temporary_file_and_saved_whole(qtbot, qloop, local, tmp_path):
+class TickRecorder:
+    """The gaps between the timeouts of a 1 ms QTimer: the event loop's heartbeat (as in the benchmarks)."""
+
+    def __init__(self) -> None:
+        self.gaps_ms: list[float] = []
+        self._last = time.perf_counter()
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(1)
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> float:
+        self._timer.stop()
+        self._tick()
+        return max(self.gaps_ms)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps_ms.append((now - self._last) * 1000)
+        self._last = now
+
+
+def test_a_body_over_10_mb_is_spooled_paged_from_its_file_parsed_on_demand_and_saved(
+    qtbot, qloop, local, tmp_path, monkeypatch
+):
     widget = local
+    loop_thread = threading.get_ident()
+    parsed_on_loop: list[int] = []
+    real_loads = json.loads
+
+    def watched_loads(text, *args, **kwargs):
+        if threading.get_ident() == loop_thread:
+            parsed_on_loop.append(len(text))
+        return real_loads(text, *args, **kwargs)
+
+    monkeypatch.setattr(json, "loads", watched_loads)
     widget.path_edit.setText("/big")
+    # what the app pays once, not per response: the HTTP stack (warmed after the window shows) and the
+    # connection's client (made on first use, reading its secrets)
+    qloop.run_until_complete(warm_up_http())
+    widget.workspace.client(widget.connection)
+    ticks = TickRecorder()
+    ticks.start()
     send_and_wait(qtbot, qloop, widget)
+    receive_gap = ticks.stop()
+    monkeypatch.setattr(json, "loads", real_loads)
+
+    response = widget.last_response
+    expected = json.dumps(big_document()).encode()
+    # spooled, not held: no body in memory, the exact bytes in a temporary file, never parsed on the loop
+    assert response.body is None and response.body_file is not None and response.is_json
+    assert response.size == len(expected) > LARGE_BODY
+    assert response.body_file.read_bytes() == expected
+    assert max(parsed_on_loop, default=0) < LARGE_BODY
+    print(f"\nlongest event-loop gap while receiving {response.size / 1048576:.1f} MB: {receive_gap:.1f} ms")
+    assert receive_gap < GAP_LIMIT_MS
+
     view = widget.response_view
     assert view.status_label.text() == "200 OK"
-    assert view.size_label.text().endswith("MB") and widget.last_response.size > LARGE_BODY
+    assert view.size_label.text().endswith("MB")
     raw = view.raw_view
-    view.tabs.setCurrentWidget(raw)
-    spin_until(qloop, lambda: raw.done, timeout=60)
-    assert raw.pages is not None and raw.pages.spilled
+    assert view.tabs.currentWidget() is raw  # nothing in the tree yet: the raw pages are shown
+    assert raw.done and isinstance(raw.pages, FilePages) and raw.pages.spilled
     assert raw.banner.isVisible() and "Large body" in raw.banner.text()
     assert raw.pager.isVisible() and raw.page_spin.maximum() == len(raw.pages) > 100
-    assert view.json_tree.json_model.rowCount() > 0  # the tree loads rows as they are opened
+    assert raw.text.toPlainText() == expected[:PAGE_BYTES].decode()
+    raw.page_spin.setValue(len(raw.pages))  # the last page, read from the file
+    assert raw.text.toPlainText().endswith("}]")
+    whole = "".join(raw.pages.page(i) for i in range(len(raw.pages)))
+    assert whole.encode() == expected
+
+    # the tree on demand, parsed in a worker thread
+    assert view.json_tree.json_model.rowCount() == 0
+    assert not view.tree_notice.isHidden() and "not parsed" in view.tree_notice_label.text()
+    assert view.jsonpath_status.text() == "parse the body first"
+    parsed = []
+    view.parsed.connect(parsed.append)
+    ticks = TickRecorder()
+    ticks.start()
+    qtbot.mouseClick(view.parse_button, LEFT)
+    spin_until(qloop, lambda: bool(parsed), timeout=60)
+    parse_gap = ticks.stop()
+    print(f"longest event-loop gap while parsing it as JSON: {parse_gap:.1f} ms")
+    assert parsed == [True] and view.has_document
+    assert view.json_tree.json_model.rowCount() > 0 and view.tabs.currentIndex() == 0
+    assert view.parse_button.isHidden()
+    view.jsonpath_edit.setText("$[2].name")
+    spin_until(qloop, lambda: view.jsonpath_matches == ["record 2"])
 
     assert widget.save_body_button.isEnabled()
     qtbot.mouseClick(widget.save_body_button, LEFT)
@@ -403,5 +486,50 @@ def test_a_body_over_10_mb_is_paged_from_a_temporary_file_and_saved_whole(qtbot,
     dialog.fileSelected.emit(str(target))
     dialog.close()
     spin_until(qloop, lambda: bool(saved), timeout=60)
-    assert json.loads(target.read_text(encoding="utf-8")) == big_document()
+    assert target.read_bytes() == expected  # the body as received
     assert "Saved the body" in widget.message_label.text()
+
+    spool = response.body_file
+    del response
+    widget.response_view.clear()  # once nothing shows or holds the response, its file goes
+    widget.last_response = None
+    gc.collect()
+    assert not spool.exists()
+
+
+def test_a_spooled_body_over_the_parse_limit_offers_no_tree(qtbot, qloop, tmp_path):
+    keeper = TaskKeeper()
+    view = ResponseView(keeper)
+    qtbot.addWidget(view)
+    view.show()
+    body = tmp_path / "body"
+    body.write_bytes(b"[1, 2, 3]")
+    huge = ApiResponse(
+        status=200, headers={}, body=None, elapsed_ms=1, url="https://x.test/a", attempts=1,
+        size=PARSE_FILE_LIMIT + 1, is_json=True, content_type="application/json", body_file=body,
+    )  # fmt: skip
+    view.show_response(huge)
+    assert not view.tree_notice.isHidden() and "too large to show as a tree" in view.tree_notice_label.text()
+    assert view.parse_button.isHidden()
+    assert view.raw_view.text.toPlainText() == "[1, 2, 3]"
+
+    small = ApiResponse(
+        status=200, headers={}, body=None, elapsed_ms=1, url="https://x.test/a", attempts=1, size=9,
+        is_json=False, content_type="text/plain", body_file=body,
+    )  # fmt: skip
+    view.show_response(small)
+    assert not view.parse_button.isHidden() and "text/plain, not JSON" in view.tree_notice_label.text()
+    parsed = []
+    view.parsed.connect(parsed.append)
+    qtbot.mouseClick(view.parse_button, LEFT)
+    spin_until(qloop, lambda: bool(parsed))
+    assert parsed == [True] and view.document == [1, 2, 3]
+
+    body.write_bytes(b"{not json")
+    view.show_response(small)
+    parsed.clear()
+    qtbot.mouseClick(view.parse_button, LEFT)
+    spin_until(qloop, lambda: bool(parsed))
+    assert parsed == [False] and "not valid JSON" in view.tree_notice_label.text()
+    view.clear()
+    assert view.tree_notice.isHidden() and view.spooled is None

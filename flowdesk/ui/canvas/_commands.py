@@ -224,6 +224,30 @@ class RenameNodeCommand(_Command):
         self.document.rename_node(self.new_id, self.old_id)
 
 
+class SetDetailsCommand(_Command):
+    """Change the flow's own name or description."""
+
+    def __init__(
+        self,
+        document: FlowDocument,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        on_error: ErrorSink | None = None,
+    ) -> None:
+        super().__init__(document, "Rename the flow" if name is not None else "Describe the flow", on_error)
+        self.name = name
+        self.description = description
+        self.old: tuple[str, str | None] | None = None
+
+    def apply(self) -> None:
+        self.old = self.document.set_details(name=self.name, description=self.description)
+
+    def revert(self) -> None:
+        if self.old is not None:
+            self.document.set_details(name=self.old[0], description=self.old[1] or "")
+
+
 class PasteCommand(_Command):
     """Add a copied fragment (nodes and the wires between them), with fresh ids where the old ones are taken."""
 

@@ -53,18 +53,16 @@ class Problem:
 
 
 class FlowDocument:
-    """A flow under edit: the flow, who listens to its changes, and whether it differs from the saved one.
+    """A flow under edit and who listens to its changes.
 
     ``stored_name`` is the name the flow has in the workspace (``None`` until first saved); ``revision``
-    counts edits and ``saved_revision`` is the revision last saved, so ``dirty`` survives undo back to
-    the saved state correctly.
+    counts changes. Whether there are unsaved changes is the editor's business (its undo stack knows).
     """
 
     def __init__(self, flow: Flow, *, stored_name: str | None = None) -> None:
         self.flow = flow
         self.stored_name = stored_name
         self.revision = 0
-        self.saved_revision = 0 if stored_name is not None else -1
         self._listeners: list[Listener] = []
 
     # --- listening ----------------------------------------------------------------------------------
@@ -87,13 +85,8 @@ class FlowDocument:
     def name(self) -> str:
         return self.flow.name
 
-    @property
-    def dirty(self) -> bool:
-        return self.revision != self.saved_revision
-
     def mark_saved(self, stored_name: str) -> None:
         self.stored_name = stored_name
-        self.saved_revision = self.revision
         self._notify_only(Change("flow_changed"))
 
     def _notify_only(self, change: Change) -> None:
@@ -178,7 +171,13 @@ class FlowDocument:
             self._changed(Change("edge_added", edge.target_node, edge=edge))
             return edge
 
-    def set_details(self, *, name: str | None = None, description: str | None = None) -> None:
+    def set_details(self, *, name: str | None = None, description: str | None = None) -> tuple[str, str | None]:
+        """Change the flow's name and/or description; returns the previous ones.
+
+        Raises:
+            FlowEditError: an empty name.
+        """
+        previous = (self.flow.name, self.flow.description)
         if name is not None:
             if not name.strip():
                 raise FlowEditError("a flow needs a name")
@@ -186,6 +185,7 @@ class FlowDocument:
         if description is not None:
             self.flow.description = description or None
         self._changed(Change("flow_changed"))
+        return previous
 
     # --- checks -------------------------------------------------------------------------------------
 

@@ -8,10 +8,12 @@ and mean the window's Refresh and Connections page elsewhere.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QEvent, QPointF, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QIcon, QKeyEvent, QKeySequence, QShowEvent, QUndoStack
+from PySide6.QtGui import QAction, QGuiApplication, QIcon, QKeyEvent, QKeySequence, QShowEvent, QUndoStack
 from PySide6.QtWidgets import (
     QLabel,
     QMenu,
@@ -109,7 +111,9 @@ class FlowEditor(QWidget):
         self.recovery_key = recovery_key or RecoveryStore.new_key()
         self.undo_stack = QUndoStack(self)
         self._paste_count = 0
-        self._last_dirty = document.dirty
+        self.unsaved = document.stored_name is None
+        """Changes not on the undo stack differ from what is stored (a recovered or imported draft)."""
+        self._last_dirty = self.unsaved
         self.quick_add = QuickAddPopup(self)
         self.quick_add.chosen.connect(self._quick_chosen)
         self._quick_context: tuple[QPointF, str | None, bool] | None = None
@@ -134,15 +138,18 @@ class FlowEditor(QWidget):
         self.scene.quick_add_requested.connect(self._wire_dropped_on_canvas)
         self.scene.node_double_clicked.connect(lambda _node_id: self.inspector.focus_first_field())
         self.scene.selectionChanged.connect(self._selection_changed)
+        self.scene.problems_changed.connect(self.inspector.show_problems)
         self.view.quick_add_requested.connect(lambda pos: self.open_quick_add(pos))
         self.view.node_dropped.connect(self._node_dropped)
         self.view.zoom_changed.connect(self._zoom_changed)
         self.node_palette.activated.connect(self._palette_activated)
         self.node_palette.status.connect(self.message.emit)
-        self.undo_stack.cleanChanged.connect(lambda _clean: self._check_dirty())
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
+        self.run.running_changed.connect(self._running_changed)
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._scheme_changed)
         document.subscribe(self._document_changed)
         self.services.connection_listeners.append(self.refresh_connections)
-        self.refresh_connections()
+        self.refresh_connections(validate=False)  # the scene validated the flow as it built it
         self._fitted = False
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -168,10 +175,19 @@ class FlowEditor(QWidget):
 
     def _build_actions(self) -> None:
         self.save_action = self._action("Save", self.save, "Save the flow to the workspace", "Ctrl+S", "action-save")
-        self.undo_action = self.undo_stack.createUndoAction(self, "Undo")
-        self.undo_action.setToolTip("Undo (Ctrl+Z)")
-        self.redo_action = self.undo_stack.createRedoAction(self, "Redo")
-        self.redo_action.setToolTip("Redo (Ctrl+Shift+Z)")
+        # own actions rather than QUndoStack's, whose text grows with each command's ("Undo Set expression …")
+        self.undo_action = self._action("Undo", self.undo_stack.undo, "Undo", "Ctrl+Z")
+        self.redo_action = self._action("Redo", self.undo_stack.redo, "Redo", "Ctrl+Shift+Z")
+        self.undo_action.setEnabled(False)
+        self.redo_action.setEnabled(False)
+        self.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
+        self.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
+        self.undo_stack.undoTextChanged.connect(
+            lambda text: self.undo_action.setToolTip(f"Undo {text} (Ctrl+Z)" if text else "Undo (Ctrl+Z)")
+        )
+        self.undo_stack.redoTextChanged.connect(
+            lambda text: self.redo_action.setToolTip(f"Redo {text} (Ctrl+Shift+Z)" if text else "Redo (Ctrl+Shift+Z)")
+        )
         self.run_action = self._action("Run", self.run.start, "Run the flow", "F5", "action-send")
         self.run_from_action = self._action(
             "Run from here",
@@ -191,8 +207,8 @@ class FlowEditor(QWidget):
         self.minimap_action = QAction("Minimap", self)
         self.minimap_action.setCheckable(True)
         self.minimap_action.setChecked(True)
-        self.minimap_action.setToolTip("Show the minimap")
-        self.minimap_action.toggled.connect(self.minimap.setVisible)
+        self.minimap_action.setToolTip("Show a minimap while part of the flow is out of view")
+        self.minimap_action.toggled.connect(self.minimap.set_enabled)
         self.align_menu = QMenu("Align", self)
         for label, mode in (
             ("Align left", "left"),
@@ -261,7 +277,7 @@ class FlowEditor(QWidget):
         self.splitter.addWidget(self.center)
         self.splitter.addWidget(self.inspector)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([200, 760, 300])
+        self.splitter.setSizes([180, 780, 300])
         layout.addWidget(self.splitter, 1)
 
     # --- state --------------------------------------------------------------------------------------
@@ -272,27 +288,48 @@ class FlowEditor(QWidget):
 
     @property
     def dirty(self) -> bool:
-        return self.document.dirty
+        """Unsaved changes: an edit since the last save (undoing back to it is clean again), or a draft."""
+        return self.unsaved or not self.undo_stack.isClean()
 
-    def refresh_connections(self) -> None:
+    def mark_unsaved(self) -> None:
+        """The flow differs from what is stored although nothing was edited here (recovered, imported)."""
+        self.unsaved = True
+        self._autosave()
+        self._check_dirty()
+
+    def mark_clean(self) -> None:
+        self.unsaved = False
+        self.undo_stack.setClean()
+        self._check_dirty()
+
+    def refresh_connections(self, validate: bool = True) -> None:
         """Connections or entities changed: the palette's entities, the inspector's pickers, validation."""
         self.node_palette.set_entities(self.services.connections() if self.services.workspace is not None else {})
         self.inspector.refresh()
-        self.scene.validate()
+        if validate:
+            self.scene.validate()
 
     def _document_changed(self, change: Change) -> None:
         if change.kind == "flow_changed":
             self.title_changed.emit(self.document.name)
         self._check_dirty()
-        if self.document.dirty:
+        if self.dirty:
             self._autosave()
         self.inspector.document_changed(change)
         self.run.document_changed(change)
 
+    def _clean_changed(self, _clean: bool) -> None:
+        if shiboken6.isValid(self.undo_stack):  # the stack also says so while it is being destroyed
+            if self.dirty:
+                self._autosave()  # the first edit after a save: the command ran before the stack moved on
+            self._check_dirty()
+
     def _check_dirty(self) -> None:
-        dirty = self.document.dirty
+        dirty = self.dirty
         if dirty != self._last_dirty:
             self._last_dirty = dirty
+            if not dirty:
+                self.discard_recovery()  # back to what is stored: nothing to recover
             self.dirty_changed.emit(dirty)
 
     def _autosave(self) -> None:
@@ -330,9 +367,8 @@ class FlowEditor(QWidget):
             self.message.emit(f"Not saved: {exc}")
             return False
         self.document.mark_saved(flow.name)
-        self.undo_stack.setClean()
+        self.mark_clean()
         self.discard_recovery()
-        self._check_dirty()
         self.message.emit(f"Saved flow {flow.name!r}")
         self.saved.emit(flow.name)
         return True
@@ -345,6 +381,8 @@ class FlowEditor(QWidget):
         if self.refresh_connections in self.services.connection_listeners:
             self.services.connection_listeners.remove(self.refresh_connections)
         self.quick_add.close()
+        with contextlib.suppress(RuntimeError, TypeError):  # already gone
+            QGuiApplication.styleHints().colorSchemeChanged.disconnect(self._scheme_changed)
 
     # --- keys ---------------------------------------------------------------------------------------
 
@@ -672,7 +710,20 @@ class FlowEditor(QWidget):
         node_id = selected[0] if len(selected) == 1 else None
         self.inspector.show_node(node_id)
         self.details.show_node(node_id)
-        self.run_from_action.setEnabled(node_id is not None)
+        self.run_from_action.setEnabled(node_id is not None and not self.run.running)
+
+    def _running_changed(self, running: bool) -> None:
+        self.stop_action.setEnabled(running)
+        self.run_action.setEnabled(not running)
+        self.run_from_action.setEnabled(not running and self.selected_node() is not None)
+
+    def _scheme_changed(self, scheme: Qt.ColorScheme) -> None:
+        """The system switched between light and dark: recolour the canvas."""
+        if not shiboken6.isValid(self.scene):
+            return
+        self.scene.set_dark(scheme == Qt.ColorScheme.Dark)
+        self.minimap.invalidate()
+        self.view.viewport().update()
 
     def _zoom_changed(self, zoom: float) -> None:
         self.zoom_label.setText(f"{zoom * 100:.0f}%")

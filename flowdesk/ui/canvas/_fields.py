@@ -187,7 +187,8 @@ class CheckedLineEdit(QWidget):
 
     def _checked(self, text: str) -> None:
         problem = self.check(text) if self.check is not None and text.strip() else None
-        problem = problem or self.external_error
+        if problem is None and text == self._committed_text:
+            problem = self.external_error  # the model's reason applies to the stored value, not an edit
         if problem:
             self.edit.setStyleSheet(f"QLineEdit {{ {ERROR_STYLE} }}")
             self.message.setStyleSheet(ERROR_LABEL)

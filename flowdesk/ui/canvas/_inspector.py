@@ -41,7 +41,7 @@ from flowdesk.model.flow import FlowNode, template_problem
 from flowdesk.model.jsonpath import InvalidJsonPathError, compile_path, find_all
 from flowdesk.model.nodes import NODE_SPECS, NodeSpec
 from flowdesk.model.templating import resolve
-from flowdesk.ui.canvas._commands import RenameNodeCommand, SetConfigCommand, SetTitleCommand
+from flowdesk.ui.canvas._commands import RenameNodeCommand, SetConfigCommand, SetDetailsCommand, SetTitleCommand
 from flowdesk.ui.canvas._document import Change
 from flowdesk.ui.canvas._fields import ERROR_STYLE, CheckedLineEdit, KeyValueTable
 from flowdesk.ui.canvas._theme import type_icon
@@ -219,9 +219,7 @@ class Inspector(QScrollArea):
         self.flow_name.committed.connect(self._flow_name_committed)
         self.flow_description = CheckedLineEdit(parent=self)
         self.flow_description.set_text(flow.description or "")
-        self.flow_description.committed.connect(
-            lambda text: self.editor.document.set_details(description=text)
-        )
+        self.flow_description.committed.connect(self._flow_description_committed)
         form.addRow("Name", self.flow_name)
         form.addRow("Description", self.flow_description)
         layout.addLayout(form)
@@ -235,14 +233,18 @@ class Inspector(QScrollArea):
         layout.addWidget(counts)
 
     def _flow_name_committed(self, text: str) -> None:
-        from flowdesk.model.errors import FlowdeskError
-
         if not text.strip() or text.strip() == self.editor.document.name:
             return
-        try:
-            self.editor.document.set_details(name=text)
-        except FlowdeskError as exc:
-            self.editor.message.emit(str(exc))
+        self.editor.undo_stack.push(
+            SetDetailsCommand(self.editor.document, name=text.strip(), on_error=self.editor.message.emit)
+        )
+
+    def _flow_description_committed(self, text: str) -> None:
+        if (text or None) == self.editor.document.flow.description:
+            return
+        self.editor.undo_stack.push(
+            SetDetailsCommand(self.editor.document, description=text, on_error=self.editor.message.emit)
+        )
 
     def _build_node_form(self, layout: QVBoxLayout, node: FlowNode) -> None:
         spec = NODE_SPECS.get(node.type)

@@ -1,19 +1,19 @@
 """The graphics items of the canvas: nodes, their ports, and the wires between them.
 
 Items show the flow model and hold no state of their own beyond what they display: the scene creates and
-updates them when the document changes. Only :class:`NodeItem` paints in Python (with a cheap
-level-of-detail path when zoomed out, and a device-coordinate cache so panning only blits); ports and wires
-are stock Qt items, so a large flow costs few Python calls per frame.
+updates them when the document changes. Only :class:`NodeItem` paints in Python, its ports
+included (with a cheap level-of-detail path when zoomed out, and a device-coordinate cache so panning only
+blits); wires are stock Qt items, so a large flow costs few Python calls per frame.
 """
 
 from __future__ import annotations
 
 import math
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
-    QBrush,
     QColor,
     QFont,
     QFontMetricsF,
@@ -21,9 +21,10 @@ from PySide6.QtGui import (
     QPainterPath,
     QPainterPathStroker,
     QPen,
+    QStaticText,
+    QTransform,
 )
 from PySide6.QtWidgets import (
-    QGraphicsEllipseItem,
     QGraphicsItem,
     QGraphicsPathItem,
     QGraphicsSceneHoverEvent,
@@ -42,12 +43,11 @@ from flowdesk.ui.canvas._theme import (
     HEADER,
     NODE_WIDTH,
     PORT_RADIUS,
-    ROW,
     SELECT_COLOR,
     STATE_COLORS,
     SUMMARY,
     Theme,
-    draw_glyph,
+    glyph,
     node_height,
     port_y,
     snap,
@@ -58,6 +58,10 @@ if TYPE_CHECKING:
     from flowdesk.ui.canvas._scene import FlowScene
 
 NODE_Z = 10.0
+FAR_LOD = 0.3
+"""Below this scale a node is drawn as a coloured block."""
+TEXT_LOD = 0.6
+"""Below this scale a node is drawn without its texts and ports (they would be too small to read)."""
 WIRE_Z = 0.0
 DRAG_Z = 50.0
 
@@ -74,23 +78,27 @@ def _fonts() -> tuple[QFont, QFont, QFont]:
     return title, small, badge
 
 
-class PortItem(QGraphicsEllipseItem):
-    """A port circle on a node's edge: inputs on the left, outputs on the right (stock painting)."""
+class Port:
+    """One port of a node, drawn by its node (inputs on the left edge, outputs on the right).
+
+    Ports are not graphics items of their own: a large flow has thousands, and drawing them inside the
+    node keeps them in the node's cached picture and out of the scene's index.
+    """
+
+    __slots__ = ("_dim", "_target", "center", "is_output", "label_at", "node", "row", "spec", "static")
 
     def __init__(self, node: NodeItem, spec: PortSpec, *, is_output: bool, row: int) -> None:
-        super().__init__(-PORT_RADIUS, -PORT_RADIUS, 2 * PORT_RADIUS, 2 * PORT_RADIUS, node)
         self.node = node
         self.spec = spec
         self.is_output = is_output
         self.row = row
-        self.setPos(NODE_WIDTH if is_output else 0.0, port_y(row))
-        self.setAcceptHoverEvents(True)
-        self.setCursor(Qt.CursorShape.CrossCursor)
-        self.setZValue(1)
-        self._hover = False
+        self.center = QPointF(NODE_WIDTH if is_output else 0.0, port_y(row))
+        self.static = QStaticText(spec.name)
+        self.static.setTextFormat(Qt.TextFormat.PlainText)
+        self.label_at = QPointF()
+        """Where the label is drawn (set when the node lays its texts out)."""
         self._dim = False
         self._target = False
-        self.restyle()
 
     @property
     def name(self) -> str:
@@ -105,62 +113,58 @@ class PortItem(QGraphicsEllipseItem):
     def kind(self) -> str:
         return self.spec.kind
 
+    def local_center(self) -> QPointF:
+        return QPointF(self.center)
+
+    def scene_center(self) -> QPointF:
+        return self.node.mapToScene(self.local_center())
+
     def color(self) -> QColor:
         if self.spec.kind == "error":
             return QColor(ERROR_COLOR)
-        return type_color(self.node.node_type)
-
-    def restyle(self) -> None:
-        theme = self.node.theme
-        color = self.color()
-        if self._dim:
-            color.setAlpha(70)
-        pen = QPen(color, 2.2 if (self._hover or self._target) else 1.6)
-        self.setPen(pen)
-        filled = self._hover or self._target or self.node.port_connected(self)
-        fill = QColor(color) if filled else QColor(theme.port_fill)
-        if self._dim:
-            fill.setAlpha(90)
-        self.setBrush(QBrush(fill))
-        scale = 1.35 if (self._hover or self._target) else 1.0
-        self.setScale(scale)
+        return QColor(type_color(self.node.node_type))
 
     def set_dim(self, dim: bool) -> None:
         if dim != self._dim:
             self._dim = dim
-            self.restyle()
+            self.node.update()
 
     def set_target(self, target: bool) -> None:
         if target != self._target:
             self._target = target
-            self.restyle()
+            self.node.update()
 
-    def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
-        self._hover = True
-        self.restyle()
+    def restyle(self) -> None:
+        self.node.update()
+
+    def tooltip(self) -> str:
         direction = "output" if self.is_output else "input"
         tip = f"{self.spec.name} ({direction}"
         tip += ", sends failed items)" if self.spec.kind == "error" else ")"
         if self.spec.description:
             tip += f"\n{self.spec.description}"
         tip += "\nDrag to an input to connect" if self.is_output else "\nDrag from an output to here to connect"
-        self.setToolTip(tip)
-        super().hoverEnterEvent(event)
+        return tip
 
-    def hoverLeaveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
-        self._hover = False
-        self.restyle()
-        super().hoverLeaveEvent(event)
-
-    def scene_center(self) -> QPointF:
-        return self.mapToScene(QPointF(0, 0))
+    def paint(self, painter: QPainter, theme: Theme, *, hover: bool, connected: bool) -> None:
+        color = ERROR_COLOR if self.spec.kind == "error" else type_color(self.node.node_type).name()
+        big = hover or self._target
+        alpha = 70 if self._dim else 255
+        painter.setPen(_pen(color, 2.2 if big else 1.6, alpha))
+        if big or connected:
+            painter.setBrush(_color(color, 90 if self._dim else 255))
+        else:
+            painter.setBrush(_color(theme.port_fill.name(), 90 if self._dim else 255))
+        radius = PORT_RADIUS * (1.35 if big else 1.0)
+        painter.drawEllipse(self.center, radius, radius)
 
 
 class NodeItem(QGraphicsItem):
     """One node: a coloured header with the type glyph and title, a summary line, labelled ports.
 
     Its position is the node's ``position`` in the flow (top-left corner). Dragging moves it freely (snapped
-    to the grid when the scene says so); the scene turns the finished drag into an undoable move.
+    to the grid when the scene says so); the scene turns the finished drag into an undoable move. Texts
+    are laid out once (``QStaticText``) when they change, not on every paint.
     """
 
     def __init__(self, scene: FlowScene, node: FlowNode) -> None:
@@ -173,13 +177,28 @@ class NodeItem(QGraphicsItem):
         self.problems: list[str] = []
         self.run: NodeRunState | None = None
         self.spin_phase = 0
-        self.inputs: list[PortItem] = []
-        self.outputs: list[PortItem] = []
+        self.inputs: list[Port] = []
+        self.outputs: list[Port] = []
         self.wires: list[WireItem] = []
+        self.hover_port: Port | None = None
         self._height = node_height(1, 1)
+        self._bounds = QRectF()
+        self._body = QRectF()
+        self._shape = QPainterPath()
         self._hover = False
         self._applying = False
         self._title_font, self._small_font, self._badge_font = _fonts()
+        self._title_text = QStaticText()
+        self._summary_text = QStaticText()
+        self._error_text = QStaticText()
+        self._badge: tuple[str, QColor, QColor] | None = None
+        self._badge_text = QStaticText()
+        self._badge_width = 0.0
+        self._title_at = QPointF()
+        self._summary_at = QPointF()
+        self._far_titles: dict[int, tuple[QStaticText, QFont, QPointF]] = {}
+        for text in (self._title_text, self._summary_text, self._error_text, self._badge_text):
+            text.setTextFormat(Qt.TextFormat.PlainText)
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsMovable
             | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
@@ -187,8 +206,9 @@ class NodeItem(QGraphicsItem):
             | QGraphicsItem.GraphicsItemFlag.ItemIsFocusable
         )
         self.setAcceptHoverEvents(True)
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setCacheMode(scene.node_cache_mode)
         self.setZValue(NODE_Z)
+        self._geometry()
         self.update_from(node)
 
     # --- model → item -------------------------------------------------------------------------------
@@ -214,17 +234,97 @@ class NodeItem(QGraphicsItem):
                     config = None
             inputs, outputs = spec.inputs_for(config), spec.outputs
         if [p.spec for p in self.inputs] != list(inputs) or [p.spec for p in self.outputs] != list(outputs):
-            for port in [*self.inputs, *self.outputs]:
-                scene = port.scene()
-                if scene is not None:
-                    scene.removeItem(port)
             self.prepareGeometryChange()
-            self.inputs = [PortItem(self, p, is_output=False, row=i) for i, p in enumerate(inputs)]
-            self.outputs = [PortItem(self, p, is_output=True, row=i) for i, p in enumerate(outputs)]
+            self.inputs = [Port(self, p, is_output=False, row=i) for i, p in enumerate(inputs)]
+            self.outputs = [Port(self, p, is_output=True, row=i) for i, p in enumerate(outputs)]
             self._height = node_height(len(inputs), len(outputs))
+            self._geometry()
         if node.position is not None:
             self.set_position(node.position.x, node.position.y)
+        self._relayout()
+
+    def _geometry(self) -> None:
+        self._body = QRectF(0, 0, NODE_WIDTH, self._height)
+        # room for the selection outline, the port circles, and the error line under the node
+        self._bounds = QRectF(-PORT_RADIUS * 2, -4, NODE_WIDTH + PORT_RADIUS * 4, self._height + 24)
+        shape = QPainterPath()
+        shape.addRoundedRect(self.body_rect(), 7, 7)
+        for port in [*self.inputs, *self.outputs]:
+            shape.addEllipse(port.local_center(), PORT_RADIUS * 1.6, PORT_RADIUS * 1.6)
+        self._shape = shape.simplified()
+
+    def _relayout(self) -> None:
+        """Lay the texts out again (after the title, summary, state or problems changed) and repaint."""
+        self._far_titles.clear()
+        self._badge = self._badge_for()
+        self._badge_width = 0.0
+        if self._badge is not None:
+            self._badge_text.setText(self._badge[0])
+            self._badge_text.prepare(QTransform(), self._badge_font)
+            self._badge_width = QFontMetricsF(self._badge_font).horizontalAdvance(self._badge[0]) + 12 + 6
+        spinner = 28.0 if self.run is not None and self.run.state == "running" else 0.0
+        title_metrics = QFontMetricsF(self._title_font)
+        room = NODE_WIDTH - 38
+        self._title_text.setText(title_metrics.elidedText(self.title, Qt.TextElideMode.ElideRight, room))
+        self._title_text.prepare(QTransform(), self._title_font)
+        small = QFontMetricsF(self._small_font)
+        text = self.summary or (NODE_SPECS[self.node_type].title if self.node_type in NODE_SPECS else self.node_type)
+        summary_room = NODE_WIDTH - 20 - self._badge_width - spinner
+        self._summary_text.setText(small.elidedText(text, Qt.TextElideMode.ElideRight, summary_room))
+        self._summary_text.prepare(QTransform(), self._small_font)
+        error = ""
+        if self.run is not None and self.run.state == "failed" and self.run.error:
+            first = self.run.error.splitlines()[0]
+            error = small.elidedText("✗ " + first, Qt.TextElideMode.ElideRight, NODE_WIDTH - 4)
+        self._error_text.setText(error)
+        self._error_text.prepare(QTransform(), self._small_font)
+        self._title_at = QPointF(30, (HEADER - self._title_text.size().height()) / 2)
+        self._summary_at = QPointF(10, HEADER + (SUMMARY - self._summary_text.size().height()) / 2 + 1)
+        for port in self.inputs:
+            port.static.prepare(QTransform(), self._small_font)
+            port.label_at = QPointF(12, port_y(port.row) - port.static.size().height() / 2)
+        for port in self.outputs:
+            port.static.prepare(QTransform(), self._small_font)
+            size = port.static.size()
+            port.label_at = QPointF(NODE_WIDTH - 12 - size.width(), port_y(port.row) - size.height() / 2)
         self._refresh_tooltip()
+        self.update()
+
+    def _far_title(self, lod: float) -> tuple[QStaticText, QFont, QPointF]:
+        """The title for a zoomed-out view: about 7 pt on screen whatever the zoom (laid out once per step)."""
+        step = max(1, round(lod * 20))
+        found = self._far_titles.get(step)
+        if found is None:
+            font = QFont(self._title_font)
+            font.setPointSizeF(self._title_font.pointSizeF() * min(2.2, 0.8 / (step / 20)))
+            metrics = QFontMetricsF(font)
+            text = QStaticText(metrics.elidedText(self.title, Qt.TextElideMode.ElideRight, NODE_WIDTH - 14))
+            text.setTextFormat(Qt.TextFormat.PlainText)
+            text.prepare(QTransform(), font)
+            at = QPointF(7, max(0.0, (HEADER - text.size().height()) / 2))
+            found = self._far_titles[step] = (text, font, at)
+        return found
+
+    def _badge_for(self) -> tuple[str, QColor, QColor] | None:
+        """(text, foreground, background) of the pill at the right of the header."""
+        run = self.run
+        if run is None:
+            return ("!", QColor("#ffffff"), QColor(ERROR_COLOR)) if self.problems else None
+        if run.state == "running":
+            return (_count(run.items_out), QColor("#ffffff"), QColor("#1e3a8a")) if run.items_out else None
+        if run.state == "done":
+            return "✓ " + _count(run.items_out), QColor("#14532d"), QColor("#dcfce7")
+        if run.state == "failed":
+            return "✗ failed", QColor("#ffffff"), QColor(ERROR_COLOR)
+        if run.state == "cancelled":
+            return "stopped", QColor("#ffffff"), QColor("#6b7280")
+        return "waiting", QColor("#374151"), QColor("#e5e7eb")
+
+    def refresh_look(self) -> None:
+        """The appearance changed (light/dark): paint again, dropping the cached picture."""
+        mode = self.cacheMode()
+        self.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+        self.setCacheMode(mode)
         self.update()
 
     def set_position(self, x: float, y: float) -> None:
@@ -238,13 +338,11 @@ class NodeItem(QGraphicsItem):
     def set_problems(self, problems: list[str]) -> None:
         if problems != self.problems:
             self.problems = problems
-            self._refresh_tooltip()
-            self.update()
+            self._relayout()
 
     def set_run(self, run: NodeRunState | None) -> None:
         self.run = run
-        self._refresh_tooltip()
-        self.update()
+        self._relayout()
 
     def _refresh_tooltip(self) -> None:
         spec = NODE_SPECS.get(self.node_type)
@@ -260,16 +358,24 @@ class NodeItem(QGraphicsItem):
                 lines.append(f"<span style='color:#dc2626'>{_escape(self.run.error[:400])}</span>")
         self.setToolTip("<br>".join(lines))
 
-    def port(self, name: str, *, output: bool) -> PortItem | None:
+    def port(self, name: str, *, output: bool) -> Port | None:
         for port in self.outputs if output else self.inputs:
             if port.name == name:
                 return port
         return None
 
-    def port_connected(self, port: PortItem) -> bool:
-        return any(
-            (w.source_port is port) or (w.target_port is port) for w in self.wires if w.isVisible()
-        )
+    def port_at(self, local: QPointF, radius: float = PORT_RADIUS * 2.2) -> Port | None:
+        """The port within ``radius`` of ``local`` (item coordinates), the closest one."""
+        best: Port | None = None
+        best_distance = radius
+        for port in [*self.inputs, *self.outputs]:
+            d = distance(port.local_center(), local)
+            if d <= best_distance:
+                best, best_distance = port, d
+        return best
+
+    def port_connected(self, port: Port) -> bool:
+        return any((w.source_port is port) or (w.target_port is port) for w in self.wires if w.isVisible())
 
     def state_text(self) -> str:
         run = self.run
@@ -278,7 +384,7 @@ class NodeItem(QGraphicsItem):
         if run.state == "running":
             return f"running… {run.items_out:,} items out"
         if run.state == "done":
-            extra = f", {run.errors:,} errors" if run.errors else ""
+            extra = f", {run.errors:,} error{'s' if run.errors != 1 else ''}" if run.errors else ""
             return f"done: {run.items_in:,} in, {run.items_out:,} out{extra} ({run.duration_ms / 1000:,.2f} s)"
         if run.state == "failed":
             return f"failed: {run.error or 'see the details'}"
@@ -295,141 +401,112 @@ class NodeItem(QGraphicsItem):
         return QRectF(0, 0, NODE_WIDTH, self._height)
 
     def boundingRect(self) -> QRectF:
-        # room for the selection outline, the port circles, and the error line under the node
-        return QRectF(-PORT_RADIUS * 2, -4, NODE_WIDTH + PORT_RADIUS * 4, self._height + 24)
+        return self._bounds
 
     def shape(self) -> QPainterPath:
-        path = QPainterPath()
-        path.addRoundedRect(self.body_rect(), 7, 7)
-        return path
+        return self._shape
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        run = self.run
+        if lod < FAR_LOD:  # far away: a coloured block is all one can see (the cheapest path: many are shown)
+            if self.problems or self.isSelected():
+                color = ERROR_COLOR if self.problems else SELECT_COLOR
+                painter.setPen(QPen(QColor(color), 8))
+            else:
+                painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(_state_color(run.state) if run is not None else type_color(self.node_type))
+            painter.drawRect(self._body)
+            return
+
         theme = self.theme
-        body = self.body_rect()
         accent = type_color(self.node_type)
         selected = self.isSelected()
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        state_color = QColor(STATE_COLORS[self.run.state]) if self.run is not None else None
-
-        if lod < 0.35:  # far away: a coloured block is all one can see
-            painter.setPen(QPen(QColor(SELECT_COLOR), 4) if selected else Qt.PenStyle.NoPen)
-            painter.setBrush(state_color if state_color is not None else accent)
-            painter.drawRect(body)
-            if self.problems:
-                painter.setPen(QPen(QColor(ERROR_COLOR), 6))
-                painter.setBrush(Qt.BrushStyle.NoBrush)
-                painter.drawRect(body)
-            return
+        state_color = _state_color(run.state) if run is not None else None
 
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if self.problems:
-            border = QPen(QColor(ERROR_COLOR), 2.4)
+            border = _pen(ERROR_COLOR, 2.4)
         elif selected:
-            border = QPen(QColor(SELECT_COLOR), 2.4)
-        elif state_color is not None and self.run is not None and self.run.state != "waiting":
-            border = QPen(state_color, 2.0)
+            border = _pen(SELECT_COLOR, 2.4)
+        elif state_color is not None and run is not None and run.state != "waiting":
+            border = _pen(state_color.name(), 2.0)
         elif self._hover:
-            border = QPen(theme.node_faint, 1.4)
+            border = _pen(theme.node_faint.name(), 1.4)
         else:
-            border = QPen(theme.node_border, 1.0)
+            border = _pen(theme.node_border.name(), 1.0)
         painter.setPen(border)
         painter.setBrush(theme.node_body)
-        painter.drawRoundedRect(body, 7, 7)
-
-        header = QPainterPath()
-        header.addRoundedRect(QRectF(0.5, 0.5, NODE_WIDTH - 1, HEADER + 6), 6.5, 6.5)
-        clip = QPainterPath()
-        clip.addRect(QRectF(0, 0, NODE_WIDTH, HEADER))
+        painter.drawRoundedRect(self._body, 7, 7)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(accent)
-        painter.drawPath(header.intersected(clip))
-        if self.run is not None and self.run.state == "waiting":
+        painter.drawPath(_header_path())
+        if run is not None and run.state == "waiting":
             painter.setBrush(QColor(255, 255, 255, 90 if not theme.dark else 60))
-            painter.drawPath(header.intersected(clip))
-
-        draw_glyph(painter, self.node_type, 8, (HEADER - 16) / 2, QColor("#ffffff"))
-        badge_width = self._paint_badge(painter, lod)
-        painter.setFont(self._title_font)
-        painter.setPen(QColor("#ffffff"))
-        title_rect = QRectF(30, 0, NODE_WIDTH - 36 - badge_width, HEADER)
-        metrics = QFontMetricsF(self._title_font)
-        title = metrics.elidedText(self.title, Qt.TextElideMode.ElideRight, title_rect.width())
-        painter.drawText(title_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, title)
-
-        if lod < 0.45:
+            painter.drawPath(_header_path())
+        if lod < TEXT_LOD:  # the blocks, and the title drawn larger so it stays readable from afar
+            painter.setPen(_WHITE)
+            text, font, at = self._far_title(lod)
+            painter.setFont(font)
+            painter.drawStaticText(at, text)
             return
+
+        painter.setPen(_glyph_pen())
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(_placed_glyph(self.node_type))
+        self._paint_badge(painter)
+        painter.setFont(self._title_font)
+        painter.setPen(_WHITE)
+        painter.drawStaticText(self._title_at, self._title_text)
+
         painter.setFont(self._small_font)
-        small = QFontMetricsF(self._small_font)
-        summary_rect = QRectF(10, HEADER + 2, NODE_WIDTH - 20, SUMMARY - 2)
         painter.setPen(theme.node_faint)
-        text = self.summary or (NODE_SPECS[self.node_type].title if self.node_type in NODE_SPECS else self.node_type)
-        painter.drawText(
-            summary_rect,
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            small.elidedText(text, Qt.TextElideMode.ElideRight, summary_rect.width()),
-        )
+        painter.drawStaticText(self._summary_at, self._summary_text)
         painter.setPen(theme.node_text)
-        half = NODE_WIDTH / 2 - 14
         for port in self.inputs:
-            rect = QRectF(12, port_y(port.row) - ROW / 2, half, ROW)
-            painter.drawText(rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, port.name)
+            painter.drawStaticText(port.label_at, port.static)
         for port in self.outputs:
-            rect = QRectF(NODE_WIDTH - 12 - half, port_y(port.row) - ROW / 2, half, ROW)
             if port.kind == "error":
-                painter.setPen(QColor(ERROR_COLOR))
-            painter.drawText(rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, port.name)
-            painter.setPen(theme.node_text)
+                painter.setPen(_color(ERROR_COLOR))
+            painter.drawStaticText(port.label_at, port.static)
+        shown = [w for w in self.wires if w.isVisible()]  # a wire picked up by the mouse is hidden
+        connected = {id(w.source_port) for w in shown} | {id(w.target_port) for w in shown}
+        for port in self.inputs:
+            port.paint(painter, theme, hover=port is self.hover_port, connected=id(port) in connected)
+        for port in self.outputs:
+            port.paint(painter, theme, hover=port is self.hover_port, connected=id(port) in connected)
+        if self._error_text.text():
+            painter.setPen(_color(ERROR_COLOR))
+            painter.drawStaticText(QPointF(2, self._height + 4), self._error_text)
 
-        if self.run is not None and self.run.state == "failed" and self.run.error:
-            painter.setPen(QColor(ERROR_COLOR))
-            first = self.run.error.splitlines()[0] if self.run.error else ""
-            rect = QRectF(2, self._height + 3, NODE_WIDTH - 4, 18)
-            painter.drawText(
-                rect,
-                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                small.elidedText("✗ " + first, Qt.TextElideMode.ElideRight, rect.width()),
-            )
-
-    def _paint_badge(self, painter: QPainter, lod: float) -> float:
-        """The state badge at the right of the header; returns the width it took."""
+    def _paint_badge(self, painter: QPainter) -> None:
         run = self.run
-        if run is None:
-            if self.problems:
-                return self._pill(painter, "!", QColor("#ffffff"), QColor(ERROR_COLOR))
-            return 0.0
-        if run.state == "running":
-            center = QPointF(NODE_WIDTH - 16, HEADER / 2)
-            painter.setPen(QPen(QColor(255, 255, 255, 80), 2.2))
+        right = 6.0
+        if run is not None and run.state == "running":
+            center = QPointF(NODE_WIDTH - 15, HEADER + SUMMARY / 2)
+            painter.setPen(_pen(STATE_COLORS["running"], 2.2, 60))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawEllipse(center, 6.5, 6.5)
-            pen = QPen(QColor("#ffffff"), 2.2)
+            pen = QPen(_color(STATE_COLORS["running"]), 2.2)
             pen.setCapStyle(Qt.PenCapStyle.RoundCap)
             painter.setPen(pen)
             start = -(self.spin_phase * 30) % 360
             painter.drawArc(QRectF(center.x() - 6.5, center.y() - 6.5, 13, 13), int(start * 16), 100 * 16)
-            width = 28.0
-            if run.items_out:
-                width += self._pill(painter, _count(run.items_out), QColor("#1e3a8a"), QColor("#ffffff"), right=30)
-            return width
-        if run.state == "done":
-            return self._pill(painter, "✓ " + _count(run.items_out), QColor("#14532d"), QColor("#dcfce7"))
-        if run.state == "failed":
-            return self._pill(painter, "✗ failed", QColor("#ffffff"), QColor(ERROR_COLOR))
-        if run.state == "cancelled":
-            return self._pill(painter, "stopped", QColor("#ffffff"), QColor("#6b7280"))
-        return self._pill(painter, "waiting", QColor("#374151"), QColor(255, 255, 255, 200))
-
-    def _pill(self, painter: QPainter, text: str, fg: QColor, bg: QColor, right: float = 0.0) -> float:
-        painter.setFont(self._badge_font)
-        metrics = QFontMetricsF(self._badge_font)
-        width = metrics.horizontalAdvance(text) + 12
-        rect = QRectF(NODE_WIDTH - 6 - right - width, (HEADER - 17) / 2, width, 17)
+            right = 30.0
+        if self._badge is None:
+            return
+        _text, fg, bg = self._badge
+        width = self._badge_width - 6
+        rect = QRectF(NODE_WIDTH - right - width, HEADER + (SUMMARY - 17) / 2 + 1, width, 17)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(bg)
         painter.drawRoundedRect(rect, 8.5, 8.5)
         painter.setPen(fg)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
-        return width + 6
+        painter.setFont(self._badge_font)
+        size = self._badge_text.size()
+        painter.drawStaticText(
+            QPointF(rect.center().x() - size.width() / 2, rect.center().y() - size.height() / 2), self._badge_text
+        )
 
     # --- interaction --------------------------------------------------------------------------------
 
@@ -447,14 +524,34 @@ class NodeItem(QGraphicsItem):
 
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
         self._hover = True
+        self._hover_at(event.pos())
         self.update()
         super().hoverEnterEvent(event)
 
+    def hoverMoveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        self._hover_at(event.pos())
+        super().hoverMoveEvent(event)
+
     def hoverLeaveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
         self._hover = False
+        self.hover_port = None
+        self.unsetCursor()
+        self._refresh_tooltip()
         self.update()
         super().hoverLeaveEvent(event)
 
+    def _hover_at(self, local: QPointF) -> None:
+        port = self.port_at(local)
+        if port is self.hover_port:
+            return
+        self.hover_port = port
+        if port is not None:
+            self.setCursor(Qt.CursorShape.CrossCursor)
+            self.setToolTip(port.tooltip())
+        else:
+            self.unsetCursor()
+            self._refresh_tooltip()
+        self.update()
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
         control = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
@@ -473,6 +570,52 @@ class NodeItem(QGraphicsItem):
             self.setSelected(True)  # … which Shift must not: it only adds
             return
         super().mouseReleaseEvent(event)
+
+
+@cache
+def _state_color(state: str) -> QColor:
+    return QColor(STATE_COLORS[state])
+
+
+@cache
+def _color(name: str, alpha: int = 255) -> QColor:
+    """A shared colour (painting makes thousands of them otherwise): do not modify it."""
+    color = QColor(name)
+    color.setAlpha(alpha)
+    return color
+
+
+@cache
+def _pen(name: str, width: float, alpha: int = 255) -> QPen:
+    """A shared pen: do not modify it."""
+    return QPen(_color(name, alpha), width)
+
+
+@cache
+def _glyph_pen() -> QPen:
+    pen = QPen(_WHITE, 1.6)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    return pen
+
+
+@cache
+def _placed_glyph(node_type: str) -> QPainterPath:
+    """The type glyph where the header shows it."""
+    return glyph(node_type).translated(8, (HEADER - 16) / 2)
+
+
+_WHITE = QColor("#ffffff")
+
+
+@cache
+def _header_path() -> QPainterPath:
+    """The header band: rounded at the top, square where it meets the body."""
+    header = QPainterPath()
+    header.addRoundedRect(QRectF(0.5, 0.5, NODE_WIDTH - 1, HEADER + 6), 6.5, 6.5)
+    clip = QPainterPath()
+    clip.addRect(QRectF(0, 0, NODE_WIDTH, HEADER))
+    return header.intersected(clip)
 
 
 class WireLabel(QGraphicsPathItem):
@@ -508,12 +651,13 @@ class WireLabel(QGraphicsPathItem):
 class WireItem(QGraphicsPathItem):
     """A bezier wire from an output port to an input port (stock painting; a wider shape to click)."""
 
-    def __init__(self, edge: Edge, source: PortItem, target: PortItem) -> None:
+    def __init__(self, edge: Edge, source: Port, target: Port) -> None:
         super().__init__()
         self.edge = edge
         self.source_port = source
         self.target_port = target
         self.invalid = False
+        self._invalid_message = ""
         self.count_text = ""
         self._hover = False
         self._shape: QPainterPath | None = None
@@ -548,7 +692,7 @@ class WireItem(QGraphicsPathItem):
         end = self.target_port.scene_center()
         self.setPath(wire_path(start, end))
         self._shape = None
-        if self.label.isVisible():
+        if self.count_text:
             self._place_label()
 
     def set_count(self, text: str) -> None:
@@ -556,15 +700,23 @@ class WireItem(QGraphicsPathItem):
         theme = self.source_port.node.theme
         fill = QColor(ERROR_COLOR) if self.source_port.kind == "error" else theme.label_fill
         self.label.set_text(text, fill, theme.label_text)
+        self.set_invalid(self.invalid, self._invalid_message)
         if text:
             self._place_label()
 
     def _place_label(self) -> None:
-        self.label.setPos(self.path().pointAtPercent(0.5))
+        """On the middle of the wire, when the wire is long enough to carry it clear of the ports."""
+        path = self.path()
+        fits = path.length() >= self.label.boundingRect().width() + 4 * PORT_RADIUS + 6
+        self.label.setVisible(bool(self.count_text) and fits)
+        self.label.setPos(path.pointAtPercent(0.5))
 
     def set_invalid(self, invalid: bool, message: str = "") -> None:
         self.invalid = invalid
+        self._invalid_message = message
         base = f"{self.edge.source} → {self.edge.target}"
+        if self.count_text:
+            base += f" · {self.count_text} item{'s' if self.count_text != '1' else ''}"
         self.setToolTip(f"{base}\n{message}" if invalid else f"{base}\nClick to select, Del to remove")
         self.restyle()
 
@@ -592,11 +744,19 @@ class WireItem(QGraphicsPathItem):
 
 
 def wire_path(start: QPointF, end: QPointF) -> QPainterPath:
-    """A horizontal-tangent bezier, bowing further when the target lies behind the source."""
+    """A bezier leaving and entering horizontally; a wire going back (a loop's ``again``) swings under both
+    ends instead of cutting through the nodes between them."""
     dx = end.x() - start.x()
-    reach = max(40.0, abs(dx) * 0.5) if dx >= 0 else max(80.0, min(240.0, -dx * 0.6 + abs(end.y() - start.y()) * 0.2))
     path = QPainterPath(start)
-    path.cubicTo(QPointF(start.x() + reach, start.y()), QPointF(end.x() - reach, end.y()), end)
+    if dx >= 0:
+        reach = max(40.0, dx * 0.5)
+        path.cubicTo(QPointF(start.x() + reach, start.y()), QPointF(end.x() - reach, end.y()), end)
+        return path
+    reach = 60.0
+    below = max(start.y(), end.y()) + 90.0
+    path.cubicTo(QPointF(start.x() + reach, start.y()), QPointF(start.x() + reach, below), QPointF(start.x(), below))
+    path.lineTo(QPointF(end.x(), below))
+    path.cubicTo(QPointF(end.x() - reach, below), QPointF(end.x() - reach, end.y()), end)
     return path
 
 

@@ -164,7 +164,7 @@ class NodePalette(QWidget):
         layout.addWidget(hint)
         self._entities_root: QTreeWidgetItem | None = None
         self._build_types()
-        self.setMinimumWidth(190)
+        self.setMinimumWidth(160)
 
     def _build_types(self) -> None:
         categories: dict[str, QTreeWidgetItem] = {}

@@ -39,6 +39,8 @@ class QuickAddPopup(QFrame):
         self.search.setPlaceholderText("Type to search…")
         self.list = QListWidget(self)
         self.list.setUniformItemSizes(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.itemActivated.connect(self._activated)
         self.list.itemClicked.connect(self._activated)
         layout.addWidget(self.heading)
@@ -46,7 +48,7 @@ class QuickAddPopup(QFrame):
         layout.addWidget(self.list)
         self.search.textChanged.connect(self._filter)
         self.search.installEventFilter(self)
-        self.resize(280, 320)
+        self.resize(380, 340)
         self._choices: list[dict[str, Any]] = []
         self._done = False
 
@@ -64,15 +66,29 @@ class QuickAddPopup(QFrame):
         self.search.setFocus()
 
     def _filter(self, text: str) -> None:
+        """Names that start with what was typed first, then names that contain it, then descriptions."""
         self.list.clear()
-        for payload in self._choices:
+        query = text.strip().casefold()
+        ranked: list[tuple[int, int, dict[str, Any]]] = []
+        for index, payload in enumerate(self._choices):
+            label = str(payload.get("label", payload.get("type")))
+            names = f"{label} {payload.get('type')}"
+            detail = str(payload.get("detail", ""))
+            if not query or label.casefold().startswith(query):
+                rank = 0
+            elif matches(query, names):
+                rank = 1
+            elif len(query) >= 3 and matches(query, names, detail):
+                rank = 2
+            else:
+                continue
+            ranked.append((rank, index, payload))
+        for _rank, _index, payload in sorted(ranked, key=lambda r: (r[0], r[1])):
             label = str(payload.get("label", payload.get("type")))
             detail = str(payload.get("detail", ""))
-            if text.strip() and not matches(text, label, str(payload.get("type")), detail):
-                continue
             item = QListWidgetItem(type_icon(str(payload["type"])), label + (f"  —  {detail}" if detail else ""))
             item.setData(PAYLOAD_ROLE, payload)
-            item.setToolTip(detail or label)
+            item.setToolTip(f"{label}\n{detail}" if detail else label)
             self.list.addItem(item)
         if self.list.count():
             self.list.setCurrentRow(0)

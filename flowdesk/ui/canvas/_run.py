@@ -158,7 +158,8 @@ class RunController(QObject):
     def _finished(self, state: RunState, status: str, error: str | None) -> None:
         editor = self.editor
         self.last_live = state
-        editor.scene.run_changed(state.nodes)
+        if editor.scene.run_state is state:
+            editor.scene.run_changed(state.nodes, now=True)
         self._tick()
         self.running_changed.emit(False)
         seconds = (state.duration_ms or 0) / 1000

@@ -173,7 +173,8 @@ class NodeRunPanel(QWidget):
             f"{node.items_in:,} in, {node.items_out:,} out"
         )
         if node.errors:
-            text += f", <span style='color:{ERROR_COLOR}'>{node.errors:,} errors</span>"
+            plural = "s" if node.errors != 1 else ""
+            text += f", <span style='color:{ERROR_COLOR}'>{node.errors:,} error{plural}</span>"
         if node.call_count:
             text += f", {node.call_count:,} API calls"
         if node.duration_ms:

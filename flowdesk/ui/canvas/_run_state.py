@@ -195,7 +195,12 @@ def run_state_from_record(detail: Any, node_ids: list[str]) -> RunState:
         node.items_in, node.items_out, node.errors = record.items_in, record.items_out, record.errors
         node.duration_ms = record.duration_ms
         node.error = record.error
-        node.state = "failed" if record.error else "done"
+        if record.error:
+            node.state = "failed"
+        elif info.status == "succeeded" or record.duration_ms > 0:
+            node.state = "done"
+        else:
+            node.state = "cancelled"  # stopped when the run failed or was stopped, before it finished
         if record.sample:
             node.samples["out"] = list(record.sample)
         state.items += record.items_out

@@ -29,22 +29,24 @@ from flowdesk.ui.canvas._commands import (
     MoveNodesCommand,
 )
 from flowdesk.ui.canvas._document import Change, FlowDocument, Problem
-from flowdesk.ui.canvas._items import DRAG_Z, NodeItem, PortItem, WireItem, distance, wire_path
+from flowdesk.ui.canvas._items import DRAG_Z, NodeItem, Port, WireItem, distance, wire_path
 from flowdesk.ui.canvas._run_state import RunState
-from flowdesk.ui.canvas._theme import GRID, NODE_WIDTH, SELECT_COLOR, Theme, snap, theme
+from flowdesk.ui.canvas._theme import GRID, HEADER, NODE_WIDTH, SELECT_COLOR, SUMMARY, Theme, snap, theme
 
 PORT_PICK_RADIUS = 16.0
 """How close (scene units) the mouse must come to a port for a dragged wire to snap onto it."""
 RUN_REFRESH_MS = 100
+ZOOM_REST_MS = 250
+"""After the last zoom step, node pictures are cached again this much later."""
 """Node faces are repainted at most this often while a run reports progress."""
 
 
 @dataclass
 class _WireDrag:
-    origin: PortItem
+    origin: Port
     from_output: bool
     picked: WireItem | None = None
-    candidate: PortItem | None = None
+    candidate: Port | None = None
     problem: str | None = None
 
 
@@ -56,6 +58,7 @@ class FlowScene(QGraphicsScene):
     node_double_clicked = Signal(str)
     geometry_changed = Signal()
     problems_changed = Signal()
+    run_painted = Signal()  # node faces show new run states (throttled)
 
     def __init__(
         self,
@@ -72,12 +75,14 @@ class FlowScene(QGraphicsScene):
         self.connections = connections or (lambda: None)
         self.theme: Theme = theme(dark)
         self.snap_to_grid = True
+        self.node_cache_mode = QGraphicsItem.CacheMode.DeviceCoordinateCache
         self.nodes: dict[str, NodeItem] = {}
         self.wires: dict[tuple[str, str], WireItem] = {}
         self.problems: list[Problem] = []
         self.run_state: RunState | None = None
         self._drag: _WireDrag | None = None
         self._press_positions: dict[str, tuple[float, float]] = {}
+        self._nodes_rect: QRectF | None = None
         self._temp_wire = QGraphicsPathItem()
         self._temp_wire.setZValue(DRAG_Z)
         self._temp_wire.hide()
@@ -108,6 +113,10 @@ class FlowScene(QGraphicsScene):
         self._geometry_timer.setSingleShot(True)
         self._geometry_timer.setInterval(60)
         self._geometry_timer.timeout.connect(self.geometry_changed.emit)
+        self._zoom_rest_timer = QTimer(self)
+        self._zoom_rest_timer.setSingleShot(True)
+        self._zoom_rest_timer.setInterval(ZOOM_REST_MS)
+        self._zoom_rest_timer.timeout.connect(self._zoom_rested)
 
         self.rebuild()
         document.subscribe(self._on_change)
@@ -115,7 +124,13 @@ class FlowScene(QGraphicsScene):
     def detach(self) -> None:
         """Stop listening to the document (the tab is closing)."""
         self.document.unsubscribe(self._on_change)
-        for timer in (self._validate_timer, self._run_timer, self._spin_timer, self._geometry_timer):
+        for timer in (
+            self._validate_timer,
+            self._run_timer,
+            self._spin_timer,
+            self._geometry_timer,
+            self._zoom_rest_timer,
+        ):
             timer.stop()
 
     # --- building -----------------------------------------------------------------------------------
@@ -138,6 +153,7 @@ class FlowScene(QGraphicsScene):
         self.geometry_changed.emit()
 
     def _add_node_item(self, node: FlowNode) -> NodeItem:
+        self._nodes_rect = None
         item = NodeItem(self, node)
         self.nodes[node.id] = item
         self.addItem(item)
@@ -183,6 +199,7 @@ class FlowScene(QGraphicsScene):
             self._add_node_item(flow.node(change.node_id))
         elif change.kind == "node_removed" and change.node_id is not None:
             item = self.nodes.pop(change.node_id, None)
+            self._nodes_rect = None
             if item is not None:
                 for wire in list(item.wires):
                     self._remove_wire_item((wire.edge.source, wire.edge.target))
@@ -238,6 +255,7 @@ class FlowScene(QGraphicsScene):
                 )
         for node_id, item in self.nodes.items():
             item.set_problems(by_node.get(node_id, []))
+        self._geometry_timer.start()  # the minimap shows problems too
         for key, wire in self.wires.items():
             message = bad_edges.get(key)
             if (message is not None) != wire.invalid:
@@ -255,10 +273,13 @@ class FlowScene(QGraphicsScene):
         self._run_dirty = set(self.nodes)
         self._refresh_run()
 
-    def run_changed(self, node_ids: Iterable[str]) -> None:
+    def run_changed(self, node_ids: Iterable[str], *, now: bool = False) -> None:
         """Some nodes' run state changed: repaint them soon (throttled, whatever the event rate)."""
         self._run_dirty.update(node_ids)
-        if not self._run_timer.isActive():
+        if now:
+            self._run_timer.stop()
+            self._refresh_run()
+        elif not self._run_timer.isActive():
             self._run_timer.start()
 
     def _refresh_run(self) -> None:
@@ -273,6 +294,8 @@ class FlowScene(QGraphicsScene):
             for wire in item.wires:
                 if wire.source_port.node is item:
                     self._label_wire(wire)
+        if dirty:
+            self.run_painted.emit()
         if state is not None and not state.finished:
             spinning = any(n.state == "running" for n in state.nodes.values())
         if spinning and not self._spin_timer.isActive():
@@ -294,11 +317,13 @@ class FlowScene(QGraphicsScene):
         count: int | None = None
         if port in source.port_counts:
             count = source.port_counts[port]
-        elif state.recorded and ended and port != "error":
-            # a recorded run keeps counts per node, not per port: shown when only one port is wired
-            node = wire.source_port.node
-            wired = {w.source_port.name for w in node.wires if w.source_port.node is node} - {"error"}
-            count = source.items_out if len(wired) == 1 else None
+        elif state.recorded and ended:
+            # a recorded run keeps counts per node, not per port: what the target took in, when this wire
+            # is its only input
+            target_item = wire.target_port.node
+            incoming = [w for w in target_item.wires if w.target_port.node is target_item]
+            target = state.nodes.get(target_item.node_id)
+            count = target.items_in if len(incoming) == 1 and target is not None else None
         elif ended and not state.recorded:
             count = 0
         wire.set_count(f"{count:,}" if count is not None else "")
@@ -313,7 +338,7 @@ class FlowScene(QGraphicsScene):
                 item = self.nodes.get(node_id)
                 if item is not None:
                     item.spin_phase += 1
-                    item.update(QRectF(NODE_WIDTH - 140, 0, 140, 28))
+                    item.update(QRectF(NODE_WIDTH - 30, HEADER, 30, SUMMARY))  # just the spinner
 
     # --- selection helpers --------------------------------------------------------------------------
 
@@ -332,20 +357,38 @@ class FlowScene(QGraphicsScene):
                 item.setSelected(True)
 
     def nodes_rect(self) -> QRectF:
-        rect = QRectF()
-        for item in self.nodes.values():
-            rect = rect.united(item.sceneBoundingRect())
-        return rect
+        """The rectangle around every node (cached until a node moves, comes or goes)."""
+        if self._nodes_rect is None:
+            rect = QRectF()
+            for item in self.nodes.values():
+                rect = rect.united(item.sceneBoundingRect())
+            self._nodes_rect = rect
+        return QRectF(self._nodes_rect)
+
+    def zoom_changed(self, zoom: float) -> None:
+        """While the zoom changes, nodes paint directly: a cached picture would be drawn again at every step
+        anyway, and making the cache costs more than painting. Once the zoom rests, pictures are cached
+        again, so panning just copies them."""
+        self._set_cache_mode(QGraphicsItem.CacheMode.NoCache)
+        self._zoom_rest_timer.start()
+
+    def _zoom_rested(self) -> None:
+        self._set_cache_mode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def _set_cache_mode(self, mode: QGraphicsItem.CacheMode) -> None:
+        if mode != self.node_cache_mode:
+            self.node_cache_mode = mode
+            for item in self.nodes.values():
+                item.setCacheMode(mode)
 
     def node_geometry_changed(self) -> None:
+        self._nodes_rect = None
         self._geometry_timer.start()
 
     def set_dark(self, dark: bool) -> None:
         self.theme = theme(dark)
         for item in self.nodes.values():
-            for port in [*item.inputs, *item.outputs]:
-                port.restyle()
-            item.update()
+            item.refresh_look()
         for wire in self.wires.values():
             wire.restyle()
             self._label_wire(wire)
@@ -375,17 +418,23 @@ class FlowScene(QGraphicsScene):
 
     # --- mouse: wiring and moving -------------------------------------------------------------------
 
-    def port_near(self, pos: QPointF, *, want_output: bool | None = None) -> PortItem | None:
+    def port_near(self, pos: QPointF, *, want_output: bool | None = None) -> Port | None:
         """The port closest to ``pos`` within the pick radius (optionally only outputs or inputs)."""
         radius = PORT_PICK_RADIUS
-        best: PortItem | None = None
+        best: Port | None = None
         best_distance = radius
         area = QRectF(pos.x() - radius, pos.y() - radius, 2 * radius, 2 * radius)
         for item in self.items(area, Qt.ItemSelectionMode.IntersectsItemBoundingRect):
-            if isinstance(item, PortItem) and (want_output is None or item.is_output == want_output):
-                d = distance(item.scene_center(), pos)
+            if not isinstance(item, NodeItem):
+                continue
+            if want_output is None:
+                ports = [*item.outputs, *item.inputs]
+            else:
+                ports = item.outputs if want_output else item.inputs
+            for port in ports:
+                d = distance(port.scene_center(), pos)
                 if d <= best_distance:
-                    best, best_distance = item, d
+                    best, best_distance = port, d
         return best
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
@@ -450,7 +499,7 @@ class FlowScene(QGraphicsScene):
         if moves:
             self.undo_stack.push(MoveNodesCommand(self.document, moves, on_error=self.hint.emit))
 
-    def _start_wire_drag(self, port: PortItem, pos: QPointF) -> None:
+    def _start_wire_drag(self, port: Port, pos: QPointF) -> None:
         picked: WireItem | None = None
         origin = port
         from_output = port.is_output
@@ -476,7 +525,7 @@ class FlowScene(QGraphicsScene):
         )
 
     @staticmethod
-    def _maybe_compatible(origin: PortItem, other: PortItem, from_output: bool) -> bool:
+    def _maybe_compatible(origin: Port, other: Port, from_output: bool) -> bool:
         """A quick check (kinds, same node) to dim hopeless ports; the model has the last word."""
         if other.node is origin.node:
             return False
@@ -521,7 +570,7 @@ class FlowScene(QGraphicsScene):
             return drag.origin.endpoint, drag.candidate.endpoint
         return drag.candidate.endpoint, drag.origin.endpoint
 
-    def _problem(self, drag: _WireDrag, candidate: PortItem) -> str | None:
+    def _problem(self, drag: _WireDrag, candidate: Port) -> str | None:
         drag.candidate = candidate
         source, target = self._pair(drag)
         if drag.picked is not None and (source, target) == (drag.picked.edge.source, drag.picked.edge.target):

@@ -164,7 +164,7 @@ class FlowsWorkbench(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setChildrenCollapsible(True)  # the list can be folded away to give the canvas room
         layout.addWidget(self.splitter)
 
         left = QWidget(self.splitter)
@@ -172,7 +172,7 @@ class FlowsWorkbench(QWidget):
         left_layout.setContentsMargins(6, 6, 0, 6)
         left_layout.setSpacing(6)
         self.flow_list = QTreeWidget(left)
-        self.flow_list.setHeaderLabels(["Flow", "Nodes", "Last run", "Updated"])
+        self.flow_list.setHeaderLabels(["Flow", "Last run"])
         self.flow_list.setRootIsDecorated(False)
         self.flow_list.setAlternatingRowColors(True)
         self.flow_list.setSortingEnabled(True)
@@ -180,8 +180,7 @@ class FlowsWorkbench(QWidget):
         header = self.flow_list.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
-        for column in (1, 2, 3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.flow_list.itemDoubleClicked.connect(lambda item, _c: self.open_flow(self._name_of(item)))
         self.flow_list.itemActivated.connect(lambda item, _c: self.open_flow(self._name_of(item)))
         self.flow_list.currentItemChanged.connect(lambda _c, _p: self._update_buttons())
@@ -244,7 +243,7 @@ class FlowsWorkbench(QWidget):
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.right)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([300, 980])
+        self.splitter.setSizes([230, 1050])
 
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(180)
@@ -267,9 +266,9 @@ class FlowsWorkbench(QWidget):
     def names(self) -> list[str]:
         return [self._name_of(self.flow_list.topLevelItem(i)) for i in range(self.flow_list.topLevelItemCount())]
 
-    def refresh(self) -> None:
-        """Reload the stored flows (keeping the selection)."""
-        selected = self.selected_name()
+    def refresh(self, select: str | None = None) -> None:
+        """Reload the stored flows (keeping the selection, or selecting ``select``)."""
+        selected = select or self.selected_name()
         self.flow_list.clear()
         workspace = self.services.workspace
         infos = []
@@ -279,14 +278,14 @@ class FlowsWorkbench(QWidget):
             except FlowdeskError as exc:
                 self.message.emit(str(exc))
         for info in infos:
-            item = QTreeWidgetItem(
-                [info.name, str(info.node_count), info.last_run_status or "never", ago(info.updated_at)]
-            )
+            item = QTreeWidgetItem([info.name, info.last_run_status or "never run"])
             item.setData(0, Qt.ItemDataRole.UserRole, info.name)
             item.setIcon(0, icon("nav-flows"))
-            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            item.setToolTip(3, local_time(info.updated_at))
-            item.setToolTip(0, "Double-click to open")
+            nodes = f"{info.node_count} node{'s' if info.node_count != 1 else ''}"
+            item.setToolTip(
+                0, f"{info.name}\n{nodes}, updated {ago(info.updated_at)} ({local_time(info.updated_at)})\n"
+                "Double-click to open"
+            )
             self.flow_list.addTopLevelItem(item)
             if info.name == selected:
                 self.flow_list.setCurrentItem(item)
@@ -319,6 +318,7 @@ class FlowsWorkbench(QWidget):
         editor.run.progress.connect(lambda done, total, e=editor: self._progress(e, done, total))
         editor.run.running_changed.connect(lambda _r, e=editor: self._show_progress(e))
         editor.saved.connect(lambda _name: self.refresh())
+        editor.run.finished.connect(lambda _status: self.refresh())  # the list shows each flow's last run
         self.tabs.add_editor(editor)
         self.right.setCurrentIndex(1)
         return editor
@@ -344,14 +344,9 @@ class FlowsWorkbench(QWidget):
         return editor
 
     def open_document(self, flow: Flow, *, stored_name: str | None = None, dirty: bool = False) -> FlowEditor:
-        document = FlowDocument(flow, stored_name=stored_name)
+        editor = self._editor(FlowDocument(flow, stored_name=stored_name))
         if dirty:
-            document.saved_revision = -1
-        editor = self._editor(document)
-        if dirty:
-            editor._autosave()
-            editor._check_dirty()
-            self.tabs._retitle(editor)
+            editor.mark_unsaved()
         return editor
 
     def _open_selected(self) -> None:
@@ -385,7 +380,7 @@ class FlowsWorkbench(QWidget):
         except FlowdeskError as exc:
             self.message.emit(f"Not created: {exc}")
             return None
-        self.refresh()
+        self.refresh(select=name)
         editor = self._editor(FlowDocument(flow, stored_name=name))
         self.message.emit(f"Created flow {name!r}: drag nodes from the palette, or press Tab on the canvas")
         return editor
@@ -407,13 +402,10 @@ class FlowsWorkbench(QWidget):
             return False
         editor = self.tabs.editor_for(old)
         if editor is not None:
-            was_dirty = editor.dirty
             editor.document.flow.name = new
-            editor.document.stored_name = new
-            if not was_dirty:
-                editor.document.mark_saved(new)
+            editor.document.mark_saved(new)
             editor.title_changed.emit(new)
-        self.refresh()
+        self.refresh(select=new)
         self.message.emit(f"Renamed {old!r} to {new!r}")
         return True
 
@@ -434,7 +426,7 @@ class FlowsWorkbench(QWidget):
         except FlowdeskError as exc:
             self.message.emit(f"Not duplicated: {exc}")
             return None
-        self.refresh()
+        self.refresh(select=copy.name)
         self.message.emit(f"Duplicated {name!r} as {copy.name!r}")
         return copy.name
 
@@ -465,8 +457,8 @@ class FlowsWorkbench(QWidget):
             return False
         editor = self.tabs.editor_for(name)
         if editor is not None:
+            editor.mark_clean()
             editor.discard_recovery()
-            editor.document.saved_revision = editor.document.revision
             self.tabs.close_editor(editor)
         self.refresh()
         self.message.emit(f"Deleted flow {name!r}")
@@ -586,12 +578,8 @@ class FlowsWorkbench(QWidget):
             except ValueError:
                 self.message.emit(f"Could not read the recovered flow in {record.path.name}")
                 continue
-            document = FlowDocument(flow, stored_name=record.stored_name)
-            document.saved_revision = -1  # differs from what is stored: unsaved
-            editor = self._editor(document, recovery_key=record.key)
-            editor._autosave()  # now owned by this session
-            editor._check_dirty()
-            self.tabs._retitle(editor)
+            editor = self._editor(FlowDocument(flow, stored_name=record.stored_name), recovery_key=record.key)
+            editor.mark_unsaved()  # differs from what is stored; the recovery file is now this session's
             editors.append(editor)
         if editors:
             self.message.emit(f"Recovered {len(editors)} flow{'s' if len(editors) != 1 else ''}: save them (Ctrl+S)")

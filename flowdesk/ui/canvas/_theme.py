@@ -16,7 +16,7 @@ from flowdesk.model.nodes import NODE_SPECS
 
 GRID = 20.0
 """Snap and grid spacing in scene units (node positions land on multiples of it)."""
-NODE_WIDTH = 184.0
+NODE_WIDTH = 168.0
 HEADER = 28.0
 SUMMARY = 22.0
 ROW = 20.0
@@ -96,7 +96,9 @@ def theme(dark: bool) -> Theme:
     )
 
 
+@cache
 def type_color(node_type: str) -> QColor:
+    """The colour of a node type's category (shared: do not modify the returned colour)."""
     spec = NODE_SPECS.get(node_type)
     return QColor(CATEGORY_COLORS.get(spec.category if spec else "", "#6b7280"))
 

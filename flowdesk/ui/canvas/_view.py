@@ -25,7 +25,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFrame, QGraphicsView, QWidget
 
-from flowdesk.ui.canvas._items import NodeItem, PortItem, WireItem
+from flowdesk.ui.canvas._items import NodeItem, WireItem
 from flowdesk.ui.canvas._scene import FlowScene
 from flowdesk.ui.canvas._theme import GRID
 
@@ -105,6 +105,7 @@ class FlowView(QGraphicsView):
             anchor = self.mapToScene(self.viewport().rect().center())
         before = self.mapFromScene(anchor)
         self.scale(factor / current, factor / current)
+        self.flow_scene.zoom_changed(self.zoom)
         self.update_scene_rect()
         after = self.mapFromScene(anchor)
         delta = after - before
@@ -268,7 +269,7 @@ class FlowView(QGraphicsView):
         handler = getattr(self, "key_handler", None)  # events arrive while __init__ runs
         is_override = kind == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
         # canvas keys win over the window's shortcuts (Ctrl+1 zooms here, shows a page elsewhere)
-        if is_override and handler is not None and handler(event, override=True):  # type: ignore[arg-type]
+        if is_override and handler is not None and handler(event, override=True):
             event.accept()
             return True
         return super().event(event)
@@ -352,9 +353,7 @@ class FlowView(QGraphicsView):
 
 
 def item_kind(item: object) -> str:
-    """``node``, ``port``, ``wire`` or ``canvas`` (for context menus and tests)."""
-    if isinstance(item, PortItem):
-        return "port"
+    """``node``, ``wire`` or ``canvas`` (for context menus and tests)."""
     if isinstance(item, NodeItem):
         return "node"
     if isinstance(item, WireItem):

@@ -109,6 +109,8 @@ class ConnectionEditor(QWidget):
         self._touched: set[str] = set()
         self._save_attempted = False
         self.dirty = False
+        self.change_refused: str | None = None
+        """Why the acting user may not save or sign in (their role), ``None`` when they may."""
         self._fields: dict[str, FieldBox] = {}
         self._auth_fields: dict[str, dict[str, FieldBox]] = {}
 
@@ -410,7 +412,7 @@ class ConnectionEditor(QWidget):
     def _update_sign_in(self) -> None:
         """Signing in needs the connection saved as shown (the browser flow reads the stored settings)."""
         ready = not self._is_new and not self.dirty
-        self.sign_in_button.setEnabled(ready)
+        self.sign_in_button.setEnabled(ready and self.change_refused is None)
         if not ready:
             self.set_sign_in_state("Save the connection first, then sign in.")
         elif self._original is not None and isinstance(self._original.auth, OAuth2Auth):
@@ -597,9 +599,23 @@ class ConnectionEditor(QWidget):
         self._update_sign_in()
         self.changed.emit()
 
+    def set_change_refused(self, reason: str | None) -> None:
+        """Grey out Save and signing in, saying why (the role needed), or allow them again (``None``)."""
+        if reason == self.change_refused:
+            return
+        self.change_refused = reason
+        self.save_button.setToolTip(reason or "Save the connection (Ctrl+S)")
+        self.sign_in_button.setToolTip(
+            reason
+            or "Opens the provider's consent page in your browser; the tokens come back to flowdesk on a "
+            "local (127.0.0.1) address and are sealed in the store"
+        )
+        self._refresh_buttons()
+        self._update_sign_in()
+
     def _refresh_buttons(self) -> None:
         shown = any(box.error for box in self._all_boxes())
-        self.save_button.setEnabled(self._original is not None and not shown)
+        self.save_button.setEnabled(self._original is not None and not shown and self.change_refused is None)
         self.revert_button.setEnabled(self._original is not None)
 
     def _all_boxes(self) -> list[FieldBox]:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QTabWidget, QVBoxL
 from flowdesk.model import Connection
 from flowdesk.model.errors import FlowdeskError
 from flowdesk.ui._async import TaskKeeper
+from flowdesk.ui.connections._account import AccountActions
 from flowdesk.ui.connections._editor import ConnectionEditor
 from flowdesk.ui.connections._entities import EntitiesTab
 from flowdesk.ui.connections._test_panel import TestPanel
@@ -27,6 +28,8 @@ class ConnectionPanel(QWidget):
     saved = Signal(str)
     message = Signal(str)
     tested = Signal(bool)
+    auth_changed = Signal(str)
+    """A connection's tokens changed (signed in, refreshed, disconnected): its status in the list may differ."""
 
     SETTINGS, ENTITIES, TESTER, DASHBOARD = "Settings", "Entities", "Request tester", "Dashboard"
 
@@ -81,6 +84,14 @@ class ConnectionPanel(QWidget):
         self.open_browser: Callable[[str], object] = lambda url: QDesktopServices.openUrl(QUrl(url))
         """Opens the OAuth consent page (the system browser; tests put a scripted user here)."""
         self._sign_in: asyncio.Task[None] | None = None
+        self.account = AccountActions(workspace, keeper, self)
+        """Refresh connection and Disconnect… (the dashboard's buttons and the Connection menu)."""
+        self.account.message.connect(self.message)
+        self.account.outcome.connect(self._auth_outcome)
+        self.account.changed.connect(self._auth_changed)
+        self.dashboard.sign_in_requested.connect(self.sign_in)
+        self.dashboard.refresh_requested.connect(self._refresh_shown)
+        self.dashboard.disconnect_requested.connect(self._disconnect_shown)
         self.editor.sign_in_requested.connect(self.sign_in)
         self.editor.saved.connect(self._saved)
         self.entities.changed.connect(self._entities_changed)
@@ -162,6 +173,7 @@ class ConnectionPanel(QWidget):
             return
         self.editor.sign_in_button.setText("Cancel sign-in")
         self.editor.set_sign_in_state("Waiting for the browser: finish signing in there …")
+        self.dashboard.set_auth_note("Waiting for the browser: finish signing in there …", ok=True)
         self._sign_in = self.keeper.start(self._authorize(self.connection), name="oauth-sign-in")
 
     async def _authorize(self, name: str) -> None:
@@ -169,10 +181,12 @@ class ConnectionPanel(QWidget):
             result = await self.workspace.authorize(name, open_browser=self.open_browser)
         except asyncio.CancelledError:
             self.editor.set_sign_in_state("Sign-in cancelled.")
+            self.dashboard.set_auth_note("Sign-in cancelled.", ok=True)
             raise
         except FlowdeskError as exc:
             hint = f" ({exc.hint})" if exc.hint else ""
             self.editor.set_sign_in_state(f"Not signed in: {exc.message}{hint}", error=True)
+            self.dashboard.set_auth_note(f"Not signed in: {exc.message}{hint}", ok=False)
             return
         finally:
             self.editor.sign_in_button.setText("Sign in with the browser…")
@@ -180,7 +194,33 @@ class ConnectionPanel(QWidget):
         account = f" as {result.account}" if result.account else ""
         failed = f" The test request failed: {result.test_error}" if result.test_error else ""
         self.editor.set_sign_in_state(f"Signed in{account}.{failed}", error=bool(result.test_error))
+        self.dashboard.set_auth_note(f"Signed in{account}.{failed}", ok=not result.test_error)
         self.message.emit(f"Signed in to {name!r}{account}")
+        self.auth_changed.emit(name)
+
+    # --- refresh and disconnect ----------------------------------------------------------------------
+
+    def _refresh_shown(self) -> None:
+        if self.connection is not None:
+            self.account.refresh(self.connection)
+
+    def _disconnect_shown(self) -> None:
+        if self.connection is not None:
+            self.account.confirm_disconnect(self.connection)
+
+    def _auth_outcome(self, name: str, text: str, ok: bool) -> None:
+        if name == self.connection:
+            self.dashboard.set_auth_note(text, ok=ok)
+
+    def _auth_changed(self, name: str) -> None:
+        if name == self.connection:
+            if not self.editor.dirty:  # the editor shows whether a token is stored; keep unsaved edits though
+                try:
+                    self.editor.load(name)
+                except FlowdeskError as exc:
+                    self.message.emit(str(exc))
+            self.dashboard.refresh()
+        self.auth_changed.emit(name)
 
     # --- reacting ------------------------------------------------------------------------------------
 

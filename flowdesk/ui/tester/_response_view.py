@@ -2,7 +2,9 @@
 JSONPath box.
 
 Raw text is produced in slices on the event loop (a few milliseconds at a time) and kept in pages; a body
-over 10 MB is paged through a temporary file, so neither rendering nor memory freezes the window.
+over 10 MB is paged through a temporary file, so neither rendering nor memory freezes the window. A body
+the client spooled to a file (over 10 MB on the wire) is paged straight from that file, and parsed for the
+tree only when asked ("Parse as JSON", in a worker thread).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QFontDatabase, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -38,12 +40,15 @@ from flowdesk.model.errors import FlowdeskError
 from flowdesk.ui._async import TaskKeeper
 from flowdesk.ui.json_tree import JsonTreeView
 from flowdesk.ui.style import ERROR_LABEL, FAIL_COLOR, OK_COLOR
-from flowdesk.workspace import ApiResponse, extract_jsonpath
+from flowdesk.workspace import PARSE_FILE_LIMIT, ApiResponse, extract_jsonpath, parse_body_file
 
 LARGE_BODY = 10 * 1024 * 1024
 """Bodies larger than this (bytes) are paged through a temporary file."""
 PAGE_CHARS = 64 * 1024
 """Characters per page of the raw view: what a text widget lays out in ~15 ms (256 KB took ~75 ms)."""
+PAGE_BYTES = 32 * 1024
+"""Bytes per page of a body shown from its spool file: one wrapped line of compact JSON, ~5 ms to lay out
+(64 KB took ~15-25 ms)."""
 SLICE_S = 0.008
 """Longest stretch of rendering between two returns to the event loop."""
 JSONPATH_SHOWN = 200_000
@@ -114,6 +119,46 @@ class PagedText:
         self._pages = []
 
 
+class FilePages:
+    """A body file read a page (:data:`PAGE_BYTES`) at a time, as UTF-8; nothing of it is held in memory.
+
+    A character belongs to the page holding its first byte, so no page splits one. The file is opened per
+    page (never held open: its owner may delete it at any time)."""
+
+    spilled = True
+
+    def __init__(self, path: Path, size: int) -> None:
+        self.path = path
+        self.size = size
+
+    def __len__(self) -> int:
+        return max(1, -(-self.size // PAGE_BYTES))
+
+    def page(self, index: int) -> str:
+        start = index * PAGE_BYTES
+        try:
+            with self.path.open("rb") as body:
+                body.seek(start)
+                data = body.read(PAGE_BYTES + 3)
+        except OSError as exc:
+            return f"(the body file cannot be read: {exc.strerror or exc})"
+        first = 0
+        if index:
+            while first < min(3, len(data)) and _continuation(data[first]):
+                first += 1
+        end = min(PAGE_BYTES, len(data))
+        while end < len(data) and _continuation(data[end]):
+            end += 1
+        return data[first:end].decode("utf-8", errors="replace")
+
+    def close(self) -> None:
+        """Nothing to release: the file belongs to the response."""
+
+
+def _continuation(byte: int) -> bool:
+    return 0x80 <= byte <= 0xBF
+
+
 class RawBodyView(QWidget):
     """The body as text, a page at a time, with "Save body to file"."""
 
@@ -122,7 +167,9 @@ class RawBodyView(QWidget):
     def __init__(self, keeper: TaskKeeper, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.keeper = keeper
-        self.pages: PagedText | None = None
+        self.pages: PagedText | FilePages | None = None
+        self.source: ApiResponse | None = None
+        """The spooled response shown from its file (held so that the file outlives the view)."""
         self.current = 0
         self._shown: int | None = None
         self.done = True
@@ -164,9 +211,27 @@ class RawBodyView(QWidget):
     def clear(self) -> None:
         self._stop()
         self.text.clear()
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.banner.hide()
         self.pager.hide()
         self.done = True
+
+    def show_file(self, response: ApiResponse) -> None:
+        """Page through a spooled body straight from its file: nothing to render, the first page is up now."""
+        self.clear()
+        assert response.body_file is not None
+        self.source = response
+        self.pages = FilePages(response.body_file, response.size)
+        # a compact JSON body is one long line: wrap it rather than scroll sideways through 64 KB
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.text.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.show_page(0)
+        self.banner.setText(
+            f"Large body ({human_size(response.size)}): streamed to a temporary file and shown as received, "
+            "a page at a time. Use “Save body to file” to keep it."
+        )
+        self.banner.show()
+        self.rendered.emit()
 
     def show_body(self, body: Any, size: int) -> None:
         """Start rendering ``body`` (``size`` bytes on the wire); the first page shows as soon as it is ready."""
@@ -230,6 +295,7 @@ class RawBodyView(QWidget):
         if self.pages is not None:
             self.pages.close()
             self.pages = None
+        self.source = None
         self.current = 0
         self._shown = None
 
@@ -260,12 +326,17 @@ class ResponseView(QWidget):
     """Everything about the last response (or the records of "Fetch all pages")."""
 
     jsonpath_evaluated = Signal()
+    parsed = Signal(bool)
+    """"Parse as JSON" of a spooled body ended (``True``: the tree shows it)."""
 
     def __init__(self, keeper: TaskKeeper, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.keeper = keeper
         self.document: Any = None
         self.has_document = False
+        self.spooled: ApiResponse | None = None
+        """The response shown, when its body is in a spool file rather than in ``document``."""
+        self._parse_task: asyncio.Task[None] | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         facts = QHBoxLayout()
@@ -288,7 +359,23 @@ class ResponseView(QWidget):
         layout.addWidget(self.error_label)
 
         self.tabs = QTabWidget(self)
-        self.json_tree = JsonTreeView(self)
+        tree_page = QWidget(self)
+        tree_layout = QVBoxLayout(tree_page)
+        tree_layout.setContentsMargins(0, 0, 0, 0)
+        self.tree_notice = QWidget(tree_page)
+        notice_row = QHBoxLayout(self.tree_notice)
+        notice_row.setContentsMargins(4, 4, 4, 4)
+        self.tree_notice_label = QLabel(self.tree_notice)
+        self.tree_notice_label.setWordWrap(True)
+        self.parse_button = QPushButton("Parse as JSON", self.tree_notice)
+        self.parse_button.setToolTip("Read the body file into the tree (in the background; large bodies take a while)")
+        self.parse_button.clicked.connect(self.parse_spooled)
+        notice_row.addWidget(self.tree_notice_label, 1)
+        notice_row.addWidget(self.parse_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.tree_notice.hide()
+        tree_layout.addWidget(self.tree_notice)
+        self.json_tree = JsonTreeView(tree_page)
+        tree_layout.addWidget(self.json_tree, 1)
         self.raw_view = RawBodyView(keeper, self)
         self.headers_table = QTableWidget(0, 2, self)
         self.headers_table.setHorizontalHeaderLabels(["Header", "Value"])
@@ -296,7 +383,7 @@ class ResponseView(QWidget):
         self.headers_table.setColumnWidth(0, 200)
         self.headers_table.verticalHeader().setVisible(False)
         self.headers_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.tabs.addTab(self.json_tree, "Tree")
+        self.tabs.addTab(tree_page, "Tree")
         self.tabs.addTab(self.raw_view, "Raw")
         self.tabs.addTab(self.headers_table, "Headers")
         layout.addWidget(self.tabs, 3)
@@ -336,6 +423,7 @@ class ResponseView(QWidget):
         self.size_label.clear()
         self.error_label.hide()
         self.headers_table.setRowCount(0)
+        self._forget_spooled()
         self.json_tree.clear()
         self.raw_view.clear()
         self.document, self.has_document = None, False
@@ -357,10 +445,14 @@ class ResponseView(QWidget):
         for row, (name, value) in enumerate(headers):
             self.headers_table.setItem(row, 0, QTableWidgetItem(str(name)))
             self.headers_table.setItem(row, 1, QTableWidgetItem(str(value)))
-        self.show_document(response.body, int(response.size))
+        if response.body_file is not None:
+            self.show_spooled(response)
+        else:
+            self.show_document(response.body, int(response.size))
 
     def show_document(self, document: Any, size: int) -> None:
         """Show ``document`` in the tree and the raw view and run the JSONPath box on it."""
+        self._forget_spooled()
         self.document, self.has_document = document, True
         if isinstance(document, dict | list):
             self.json_tree.set_document(document)
@@ -371,6 +463,69 @@ class ResponseView(QWidget):
                 self.tabs.setCurrentIndex(1)
         self.raw_view.show_body(document, size)
         self.evaluate_jsonpath()
+
+    def show_spooled(self, response: ApiResponse) -> None:
+        """Show a body spooled to a file: raw pages from the file now, the tree only on "Parse as JSON"."""
+        self._forget_spooled()
+        self.spooled = response
+        self.document, self.has_document = None, False
+        self.json_tree.clear()
+        size = human_size(response.size)
+        if response.size > PARSE_FILE_LIMIT:
+            self.tree_notice_label.setText(
+                f"The body ({size}) is too large to show as a tree (the limit is "
+                f"{human_size(PARSE_FILE_LIMIT)}): page through it in Raw, or save it to a file."
+            )
+            self.parse_button.hide()
+        else:
+            kind = "JSON" if response.is_json else f"{response.content_type or 'without a content type'}, not JSON"
+            self.tree_notice_label.setText(
+                f"The body ({size}, {kind}) was streamed to a temporary file and not parsed, so the window "
+                "stays responsive. Parse it to browse it as a tree and use the JSONPath box."
+            )
+            self.parse_button.setText("Parse as JSON")
+            self.parse_button.setEnabled(True)
+            self.parse_button.show()
+        self.tree_notice.show()
+        if self.tabs.currentIndex() == 0:
+            self.tabs.setCurrentIndex(1)
+        self.raw_view.show_file(response)
+        self.evaluate_jsonpath()
+
+    def parse_spooled(self) -> None:
+        """Parse the spooled body for the tree and the JSONPath box, off the event loop."""
+        response = self.spooled
+        if response is None or (self._parse_task is not None and not self._parse_task.done()):
+            return
+        self.parse_button.setEnabled(False)
+        self.parse_button.setText("Parsing…")
+        self._parse_task = self.keeper.start(self._parse(response), name="parse-body")
+
+    async def _parse(self, response: ApiResponse) -> None:
+        try:
+            document = await parse_body_file(response)
+        except FlowdeskError as exc:
+            if self.spooled is response:
+                self.tree_notice_label.setText(f"Cannot show the body as a tree: {exc.message}")
+                self.parse_button.hide()
+                self.parsed.emit(False)
+            return
+        if self.spooled is not response:  # another response arrived meanwhile
+            return
+        self.document, self.has_document = document, True
+        self.json_tree.set_document(document)
+        self.tree_notice_label.setText(f"Parsed from the temporary file ({human_size(response.size)}).")
+        self.parse_button.hide()
+        self.tabs.setCurrentIndex(0)
+        self.evaluate_jsonpath()
+        self.parsed.emit(True)
+
+    def _forget_spooled(self) -> None:
+        if self._parse_task is not None and not self._parse_task.done():
+            self._parse_task.cancel()  # the worker thread finishes on its own; its result is dropped
+        self._parse_task = None
+        self.spooled = None
+        self.tree_notice.hide()
 
     def show_error(self, message: str, hint: str | None = None) -> None:
         self.status_label.setText("✗ No response" if not self.has_document else self.status_label.text())
@@ -386,7 +541,7 @@ class ResponseView(QWidget):
         expression = self.jsonpath_edit.text().strip()
         if not self.has_document or not expression:
             self.jsonpath_result.clear()
-            self.jsonpath_status.clear()
+            self.jsonpath_status.setText("parse the body first" if self.spooled is not None and expression else "")
             self.jsonpath_error.hide()
             self.jsonpath_matches = None
             self.jsonpath_evaluated.emit()

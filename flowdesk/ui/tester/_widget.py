@@ -47,6 +47,7 @@ from flowdesk.workspace import (
     fetch_all_pages,
     import_curl,
     request_for_entity,
+    save_body_file,
     send_request,
 )
 
@@ -403,7 +404,7 @@ class RequestTesterWidget(QWidget):
         self.progress_row.hide()
         self.response_view.show_response(response)
         self.detect_button.setEnabled(True)
-        self.save_body_button.setEnabled(response.body is not None)
+        self.save_body_button.setEnabled(response.body is not None or response.body_file is not None)
         self.response_shown.emit()
 
     async def _fetch_all(self, connection: str, request: TesterRequest) -> None:
@@ -462,13 +463,18 @@ class RequestTesterWidget(QWidget):
         self.pages_finished.emit(len(records))
 
     async def _save_body(self, path: Path) -> None:
-        document = self.response_view.document
+        spooled = self.response_view.spooled
         try:
-            written = await save_body(document, path)
+            if spooled is not None:  # the file as received, copied off the event loop
+                written = await save_body_file(spooled, path)
+                amount = f"{human_size(written)}, as received"
+            else:
+                written = await save_body(self.response_view.document, path)
+                amount = f"{written:,} characters"
         except OSError as exc:
             self._say(f"Could not save the body to {path}: {exc.strerror or exc}", error=True)
             return
-        self._say(f"Saved the body ({written:,} characters) to {path}.")
+        self._say(f"Saved the body ({amount}) to {path}.")
         self.body_saved.emit(str(path))
 
     # --- slots ---------------------------------------------------------------------------------------
@@ -539,7 +545,8 @@ class RequestTesterWidget(QWidget):
         self._say(f"Pagination saved to the entity “{name}”.")
 
     def _ask_save_body(self) -> None:
-        json_body = isinstance(self.response_view.document, dict | list)
+        spooled = self.response_view.spooled
+        json_body = spooled.is_json if spooled is not None else isinstance(self.response_view.document, dict | list)
         dialog = QFileDialog(self, "Save body to file")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setNameFilters(["JSON (*.json)", "All files (*)"] if json_body else ["Text (*.txt)", "All files (*)"])
