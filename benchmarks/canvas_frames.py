@@ -238,7 +238,7 @@ async def measure_run(base_url: str, tick_ms: int) -> dict[str, object]:
     from flowdesk.ui._async import TaskKeeper
     from flowdesk.ui.app import freeze_startup_objects
     from flowdesk.ui.canvas import CanvasServices, FlowDocument, FlowEditor
-    from flowdesk.workspace import Workspace
+    from flowdesk.workspace import Workspace, warm_up_http
 
     data_dir = Path(tempfile.mkdtemp(prefix="flowdesk-bench-canvas-"))
     ws = Workspace.open(data_dir, user="bench", master_password=lambda: PASSWORD)
@@ -251,6 +251,7 @@ async def measure_run(base_url: str, tick_ms: int) -> dict[str, object]:
     editor.resize(*SIZE)
     editor.show()
     await asyncio.sleep(0.2)
+    await warm_up_http()  # as the app does once its window is up
     freeze_startup_objects()
     finished: asyncio.Future[str] = asyncio.get_running_loop().create_future()
     editor.run.finished.connect(lambda status: finished.done() or finished.set_result(status))

@@ -44,8 +44,9 @@ from flowdesk.ui._async import TaskKeeper
 from flowdesk.ui._messages import error_box, error_text
 from flowdesk.ui._roles import permit, refusal
 from flowdesk.ui._state import STATE_FILE, load_state, save_state
-from flowdesk.ui._times import ago, local_time
+from flowdesk.ui._times import local_time
 from flowdesk.ui.audit import AuditPage
+from flowdesk.ui.canvas import CanvasServices, FlowsWorkbench
 from flowdesk.ui.connections import (
     ConnectionList,
     ConnectionPanel,
@@ -58,12 +59,10 @@ from flowdesk.ui.resources import icon
 from flowdesk.ui.style import palette_style_sheet, status_color
 from flowdesk.workspace import (
     ConnectionInfo,
-    FlowOverview,
     TriggeredRun,
     Workspace,
     data_dir_of,
     demo_connection_name,
-    flow_overviews,
     start_demo,
     stop_demo,
     workspace_names,
@@ -146,7 +145,6 @@ class MainWindow(QMainWindow):
         """Owns the long-lived schedule task, apart from ``keeper`` (whose ``busy`` means work in progress)."""
         self.dialog: QWidget | None = None
         self._closing = False
-        self._flows: dict[str, FlowOverview] = {}
         self._infos: dict[str, ConnectionInfo] = {}
         self._pending_service: str | None = None
         """A preset service to create once the user has switched to another workspace for it."""
@@ -417,33 +415,12 @@ class MainWindow(QMainWindow):
         return detail
 
     def _build_flows_page(self) -> QWidget:
-        stack = QStackedWidget(self)
-        empty, _layout = _empty_state(
-            stack,
-            "No flows yet",
-            "Flows chain API calls, conditions and transforms. Import one with "
-            "“flowdesk flow import FILE” (examples are in resources/examples); it appears here.",
-            "nav-flows",
+        """Stored flows beside the open flows, each in a canvas tab (new, open, rename, run …)."""
+        self.flows_page = FlowsWorkbench(
+            CanvasServices(self.workspace), self.keeper, data_dir=self.data_dir, parent=self
         )
-        self.flows_list = self._list_view(["Flow", "Description", "Nodes", "Connections", "Last run", "Updated"])
-        self.flows_list.setSortingEnabled(True)
-        header = self.flows_list.header()
-        header.setStretchLastSection(False)
-        for column in range(6):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.flows_list.currentItemChanged.connect(lambda current, _previous: self._show_flow(current))
-        self.flow_detail = self._detail_view("Select a flow to see its nodes.")
-        page = self._list_page(
-            "Flows",
-            "Stored flows of this workspace. Run one with “flowdesk flow run NAME”; its runs appear under Runs.",
-            self.flows_list,
-            self.flow_detail,
-        )
-        stack.addWidget(empty)
-        stack.addWidget(page)
-        self.flows_stack = stack
-        return stack
+        self.flows_page.message.connect(self.status)
+        return self.flows_page
 
     def _build_runs_page(self) -> QWidget:
         stack = QStackedWidget(self)
@@ -470,6 +447,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         self.workspace_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.flows_page.progress)  # a flow run's progress
         self.statusBar().addPermanentWidget(self.workspace_label)
         self.status("Ready")
 
@@ -592,48 +570,8 @@ class MainWindow(QMainWindow):
             self.workspace_combo.blockSignals(False)
 
     def _fill_flows(self) -> None:
-        self.flows_list.clear()
-        self.flow_detail.clear()
-        try:
-            flows = flow_overviews(self.workspace)
-        except FlowdeskError as exc:
-            self.show_error(exc)
-            flows = []
-        self._flows = {flow.name: flow for flow in flows}
-        for flow in flows:
-            item = QTreeWidgetItem(
-                [
-                    flow.name,
-                    flow.description,
-                    str(len(flow.nodes)),
-                    ", ".join(flow.connections) or "—",
-                    flow.last_run_status or "never run",
-                    ago(flow.updated_at),
-                ]
-            )
-            item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            item.setToolTip(1, flow.description)
-            item.setToolTip(5, local_time(flow.updated_at))
-            if flow.last_run_status:
-                item.setForeground(4, QColor(status_color(_RUN_STATUS_DOT.get(flow.last_run_status, "untested"))))
-            self.flows_list.addTopLevelItem(item)
-        self.flows_list.sortItems(0, Qt.SortOrder.AscendingOrder)
-        self.flows_stack.setCurrentIndex(1 if flows else 0)
-        first = self.flows_list.topLevelItem(0)
-        if first is not None:
-            self.flows_list.setCurrentItem(first)
-
-    def _show_flow(self, item: QTreeWidgetItem | None) -> None:
-        """The selected flow's nodes (the canvas to edit them comes with the flow editor)."""
-        flow = self._flows.get(item.text(0)) if item is not None else None
-        if flow is None:
-            self.flow_detail.clear()
-            return
-        lines = [flow.name, flow.description, "", f"{'Node':<22} {'Type':<12} {'Title':<34} Calls"]
-        for node in flow.nodes:
-            calls = f"{node.connection} · {node.entity}" if node.connection else ""
-            lines.append(f"{node.id:<22} {node.type:<12} {node.title:<34} {calls}".rstrip())
-        self.flow_detail.setPlainText("\n".join(line for line in lines if line is not None))
+        self.flows_page.services.refresh()  # connections and entities may have changed too
+        self.flows_page.refresh()
 
     def _fill_runs(self) -> None:
         self.runs_list.clear()
@@ -973,6 +911,7 @@ class MainWindow(QMainWindow):
         if not self._shown_once:
             self._shown_once = True
             self._start_schedules()
+            self.flows_page.offer_recovery()  # flows left unsaved by a session that ended unexpectedly
 
     def _delete_confirmed(self, name: str, result: int) -> None:
         if result != QMessageBox.StandardButton.Yes.value:
@@ -1072,12 +1011,27 @@ class MainWindow(QMainWindow):
         self._wire_panel()
         self.right_stack.addWidget(self.panel)
         self.audit_page.workspace = new
+        self._replace_flows_page()
         self.connection_list.clear()
         self.refresh()
         self._resume_demo()
         self._start_schedules()
         self.status(f"Switched to workspace {name!r}")
         self.keeper.start(self._close_workspace(old, old_schedules), name="close-workspace")
+
+    def _replace_flows_page(self) -> None:
+        """After a workspace switch: the old flows page stops (its unsaved flows keep their recovery files)."""
+        old = self.flows_page
+        index = self.pages.indexOf(old)
+        old.shutdown()
+        self.statusBar().removeWidget(old.progress)
+        self.pages.removeWidget(old)
+        old.deleteLater()
+        self.pages.insertWidget(index, self._build_flows_page())
+        self.statusBar().insertPermanentWidget(0, self.flows_page.progress)
+        if self.sidebar.currentRow() == index:
+            self.pages.setCurrentIndex(index)
+        self.flows_page.offer_recovery()
 
     @staticmethod
     async def _close_workspace(workspace: Workspace, schedules: asyncio.Task[None] | None = None) -> None:
@@ -1137,6 +1091,7 @@ class MainWindow(QMainWindow):
     async def shutdown(self) -> None:
         """Stop the schedules, running work, the demo API and the workspace's clients (call once, from the loop)."""
         self._stop_schedules()
+        self.flows_page.shutdown()
         await self.schedule_keeper.aclose()
         await self.keeper.aclose()
         await stop_demo(self.workspace)

@@ -51,7 +51,7 @@ def test_window_has_sidebar_switcher_and_status_bar(make_window):
 
     window.sidebar.setCurrentRow(1)
     assert window.pages.currentIndex() == 1
-    assert window.flows_stack.currentIndex() == 0  # the honest empty state
+    assert window.flows_page.names() == [] and window.flows_page.right.currentIndex() == 0  # nothing open yet
     window.sidebar.setCurrentRow(2)
     assert window.runs_stack.currentIndex() == 0
 
@@ -334,13 +334,11 @@ def test_flows_and_runs_pages_list_what_the_workspace_holds(qtbot, qloop, make_w
     window = make_window(ws)
 
     window.page_actions[1].trigger()  # Ctrl+2
-    assert window.pages.currentIndex() == 1 and window.flows_stack.currentIndex() == 1
-    row = window.flows_list.topLevelItem(0)
-    assert [row.text(c) for c in (0, 2, 3, 4)] == [name, "3", "crm", "failed"]
-    assert "customer" in row.text(1).lower()  # the flow's description
-    assert window.flows_list.currentItem() is row
-    detail = window.flow_detail.toPlainText()
-    assert "api_call" in detail and "crm · list_customers" in detail
+    assert window.pages.currentIndex() == 1 and window.flows_page.names() == [name]
+    row = window.flows_page.flow_list.topLevelItem(0)
+    assert [row.text(c) for c in (0, 1)] == [name, "failed"]
+    editor = window.flows_page.open_flow(name)  # the canvas shows its nodes
+    assert editor.scene.nodes["customers"].summary.startswith("crm · list_customers")
 
     window.page_actions[2].trigger()  # Ctrl+3
     assert window.pages.currentIndex() == 2 and window.runs_stack.currentIndex() == 1

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from flowdesk.model.expressions import ExpressionError, check_expression
 from flowdesk.model.flow import FlowNode, template_problem
-from flowdesk.model.jsonpath import InvalidJsonPathError, compile_path, find_all
+from flowdesk.model.jsonpath import InvalidJsonPathError, compile_path
 from flowdesk.model.nodes import NODE_SPECS, NodeSpec
 from flowdesk.model.templating import resolve
 from flowdesk.ui.canvas._commands import RenameNodeCommand, SetConfigCommand, SetDetailsCommand, SetTitleCommand
@@ -675,16 +675,6 @@ class Inspector(QScrollArea):
         if isinstance(value, list):
             return f"Preview: a list of {len(value)}: {_short(value)}"
         return f"Preview: {_short(value)}"
-
-    def jsonpath_preview(self, text: str) -> str | None:
-        items = self.upstream_items()
-        if not items:
-            return None
-        try:
-            found = find_all(text, items[0])
-        except InvalidJsonPathError:
-            return None
-        return f"Preview: {_short(found[0]) if found else 'no match'}"
 
     def focus_first_field(self) -> None:
         for row in self.rows.values():

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from flowdesk.ui.canvas._scene import FlowScene
 
 NODE_Z = 10.0
+WIRE_WIDTH = 1.0
 FAR_LOD = 0.3
 """Below this scale a node is drawn as a coloured block."""
 TEXT_LOD = 0.6
@@ -292,11 +293,11 @@ class NodeItem(QGraphicsItem):
 
     def _far_title(self, lod: float) -> tuple[QStaticText, QFont, QPointF]:
         """The title for a zoomed-out view: about 7 pt on screen whatever the zoom (laid out once per step)."""
-        step = max(1, round(lod * 20))
+        step = max(1, int(lod * 10))  # a few sizes only: each is laid out once, when first needed
         found = self._far_titles.get(step)
         if found is None:
             font = QFont(self._title_font)
-            font.setPointSizeF(self._title_font.pointSizeF() * min(2.2, 0.8 / (step / 20)))
+            font.setPointSizeF(self._title_font.pointSizeF() * min(2.2, 0.85 / ((step + 0.5) / 10)))
             metrics = QFontMetricsF(font)
             text = QStaticText(metrics.elidedText(self.title, Qt.TextElideMode.ElideRight, NODE_WIDTH - 14))
             text.setTextFormat(Qt.TextFormat.PlainText)
@@ -680,7 +681,9 @@ class WireItem(QGraphicsPathItem):
             color = QColor(theme.wire_error)
         else:
             color = QColor(theme.wire)
-        width = 2.0 + (1.2 if self._hover or self.isSelected() else 0.0)
+        # 1 unit: one device pixel up to 100 % zoom, which Qt strokes many times faster than anything wider
+        # (measured in benchmarks/canvas_frames.py); hovered and selected wires stand out wider
+        width = WIRE_WIDTH + (1.4 if self._hover or self.isSelected() else 0.0)
         pen = QPen(color, width)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         if error or self.invalid:

@@ -145,6 +145,7 @@ class Minimap(QWidget):
         if scale <= 0:
             return
         scene_point = QPointF((pos.x() - offset.x()) / scale, (pos.y() - offset.y()) / scale)
+        self.view.auto_fit = False
         self.view.centerOn(scene_point)
         self.view.viewport_changed.emit()
 

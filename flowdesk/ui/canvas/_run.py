@@ -40,6 +40,7 @@ class RunController(QObject):
         self.runner: FlowRunner | None = None
         self.task: asyncio.Task[Any] | None = None
         self.result: RunResult | None = None
+        self._active = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(PROGRESS_MS)
@@ -47,7 +48,8 @@ class RunController(QObject):
 
     @property
     def running(self) -> bool:
-        return self.task is not None and not self.task.done()
+        """From the start of a run until it has finished (its task may still be unwinding after that)."""
+        return self._active
 
     # --- starting and stopping ----------------------------------------------------------------------
 
@@ -108,6 +110,7 @@ class RunController(QObject):
         self.state = state
         self.result = None
         editor.scene.set_run_state(state)
+        self._active = True
         self.task = editor.keeper.start(self._run(flow, state, start_at, start_inputs), name=f"run {flow.name}")
         self.running_changed.emit(True)
         self._emit_progress()
@@ -118,7 +121,7 @@ class RunController(QObject):
     def stop(self) -> None:
         """Shift+F5: cancel the run (recorded as cancelled)."""
         if self.runner is not None and self.running:
-            self.runner.cancel()
+            self.runner.cancel()  # the engine stops its nodes and reports the run as cancelled
         elif self.task is not None and not self.task.done():
             self.task.cancel()
 
@@ -157,6 +160,7 @@ class RunController(QObject):
 
     def _finished(self, state: RunState, status: str, error: str | None) -> None:
         editor = self.editor
+        self._active = False
         self.last_live = state
         if editor.scene.run_state is state:
             editor.scene.run_changed(state.nodes, now=True)

@@ -29,7 +29,7 @@ from flowdesk.ui.canvas._commands import (
     MoveNodesCommand,
 )
 from flowdesk.ui.canvas._document import Change, FlowDocument, Problem
-from flowdesk.ui.canvas._items import DRAG_Z, NodeItem, Port, WireItem, distance, wire_path
+from flowdesk.ui.canvas._items import DRAG_Z, TEXT_LOD, NodeItem, Port, WireItem, distance, wire_path
 from flowdesk.ui.canvas._run_state import RunState
 from flowdesk.ui.canvas._theme import GRID, HEADER, NODE_WIDTH, SELECT_COLOR, SUMMARY, Theme, snap, theme
 
@@ -366,10 +366,13 @@ class FlowScene(QGraphicsScene):
         return QRectF(self._nodes_rect)
 
     def zoom_changed(self, zoom: float) -> None:
-        """While the zoom changes, nodes paint directly: a cached picture would be drawn again at every step
-        anyway, and making the cache costs more than painting. Once the zoom rests, pictures are cached
-        again, so panning just copies them."""
-        self._set_cache_mode(QGraphicsItem.CacheMode.NoCache)
+        """While the zoom changes, a picture cached at screen resolution would be drawn again at every step.
+        So during a zoom, nodes showing text keep one picture at their own size, which the view scales
+        (slightly soft for a moment), and zoomed-out nodes, mere blocks, paint directly. Once the zoom
+        rests, pictures are cached at screen resolution again: sharp, and panning just copies them."""
+        self._set_cache_mode(
+            QGraphicsItem.CacheMode.ItemCoordinateCache if zoom >= TEXT_LOD else QGraphicsItem.CacheMode.NoCache
+        )
         self._zoom_rest_timer.start()
 
     def _zoom_rested(self) -> None:

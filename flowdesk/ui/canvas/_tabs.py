@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -243,7 +244,7 @@ class FlowsWorkbench(QWidget):
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.right)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([230, 1050])
+        self.splitter.setSizes([200, 1080])
 
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(180)
@@ -619,8 +620,13 @@ class FlowsWorkbench(QWidget):
         return [e for e in self.tabs.editors() if e.dirty]
 
     def shutdown(self) -> None:
-        """The window is closing: stop runs; unsaved flows keep their recovery files for next time."""
-        for editor in self.tabs.editors():
-            self.tabs.close_editor(editor, keep_recovery=True)
+        """The window is closing: stop runs; unsaved flows keep their recovery files for next time.
+
+        Safe to call twice, and after Qt has already destroyed the page with its window.
+        """
         if self.refresh in self.services.flow_listeners:
             self.services.flow_listeners.remove(self.refresh)
+        if not shiboken6.isValid(self.tabs):
+            return
+        for editor in self.tabs.editors():
+            self.tabs.close_editor(editor, keep_recovery=True)

@@ -78,6 +78,8 @@ class FlowView(QGraphicsView):
         self.setMouseTracking(True)
         self._panning: QPoint | None = None
         self._last_mouse: QPoint | None = None
+        self.auto_fit = True
+        """Frame the whole flow again when the view is resized, until the user zooms or pans."""
         self._space = False
         self._palette_dragging = False
         self.key_handler: KeyHandler | None = None
@@ -115,13 +117,15 @@ class FlowView(QGraphicsView):
         self.viewport_changed.emit()
 
     def zoom_by(self, steps: float, anchor: QPointF | None = None) -> None:
+        self.auto_fit = False
         self.set_zoom(self.zoom * ZOOM_STEP**steps, anchor)
 
     def zoom_fit(self) -> None:
         """Ctrl+0: every node in view (never magnified past 150 %)."""
+        self.auto_fit = True
         rect = self.flow_scene.nodes_rect()
         if rect.isNull():
-            self.zoom_100()
+            self.set_zoom(1.0)
             return
         rect = rect.adjusted(-40, -40, 40, 40)
         view = self.viewport().rect()
@@ -133,11 +137,13 @@ class FlowView(QGraphicsView):
 
     def zoom_100(self) -> None:
         """Ctrl+1: actual size around the current centre."""
+        self.auto_fit = False
         center = self.mapToScene(self.viewport().rect().center())
         self.set_zoom(1.0)
         self.centerOn(center)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
+        self.auto_fit = False
         delta = event.angleDelta().y() or event.angleDelta().x()
         if event.modifiers() & Qt.KeyboardModifier.ShiftModifier and not (
             event.modifiers() & Qt.KeyboardModifier.ControlModifier
@@ -166,6 +172,8 @@ class FlowView(QGraphicsView):
         for place in self.overlays:
             place()
         self.update_scene_rect()
+        if self.auto_fit and self.isVisible():
+            self.zoom_fit()
         self.viewport_changed.emit()
 
     def visible_scene_rect(self) -> QRectF:
@@ -208,6 +216,7 @@ class FlowView(QGraphicsView):
     # --- panning, selection, keys -------------------------------------------------------------------
 
     def _start_pan(self, pos: QPoint) -> None:
+        self.auto_fit = False
         self._panning = pos
         self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
 
