@@ -41,7 +41,8 @@ def make_window(qtbot, qloop, data_dir):
 
 def test_window_has_sidebar_switcher_and_status_bar(make_window):
     window = make_window()
-    assert [window.sidebar.item(i).text() for i in range(window.sidebar.count())] == ["Connections", "Flows", "Runs", "Audit"]
+    pages = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
+    assert pages == ["Connections", "Flows", "Runs", "Audit"]
     items = [window.workspace_combo.itemText(i) for i in range(window.workspace_combo.count())]
     assert "Default" in items and NEW_WORKSPACE in items
     assert window.workspace_combo.currentText() == "Default"

@@ -168,10 +168,12 @@ class NodeRunPanel(QWidget):
             return
         color = STATE_COLORS.get(node.state, "#6b7280")
         where = "recorded run" if run.recorded else "this run"
-        text = (
-            f"<b>{node_id}</b> <span style='color:{color}'>● {node.state}</span> in {where}: "
-            f"{node.items_in:,} in, {node.items_out:,} out"
+        counts = (
+            f"{node.items_out:,} out so far"  # what came in is counted when the node finishes
+            if node.state == "running"
+            else f"{node.items_in:,} in, {node.items_out:,} out"
         )
+        text = f"<b>{node_id}</b> <span style='color:{color}'>● {node.state}</span> in {where}: {counts}"
         if node.errors:
             plural = "s" if node.errors != 1 else ""
             text += f", <span style='color:{ERROR_COLOR}'>{node.errors:,} error{plural}</span>"

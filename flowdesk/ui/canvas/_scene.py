@@ -323,7 +323,8 @@ class FlowScene(QGraphicsScene):
             target_item = wire.target_port.node
             incoming = [w for w in target_item.wires if w.target_port.node is target_item]
             target = state.nodes.get(target_item.node_id)
-            count = target.items_in if len(incoming) == 1 and target is not None else None
+            single = len(incoming) == 1 and target is not None and target.state == "done"
+            count = target.items_in if single and target is not None else None
         elif ended and not state.recorded:
             count = 0
         wire.set_count(f"{count:,}" if count is not None else "")

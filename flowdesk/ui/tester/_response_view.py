@@ -528,7 +528,8 @@ class ResponseView(QWidget):
         self.tree_notice.hide()
 
     def show_error(self, message: str, hint: str | None = None) -> None:
-        self.status_label.setText("✗ No response" if not self.has_document else self.status_label.text())
+        shown = self.has_document or self.spooled is not None
+        self.status_label.setText(self.status_label.text() if shown else "✗ No response")
         self.status_label.setStyleSheet(f"color: {FAIL_COLOR};")
         self.error_label.setText(message + (f"\nWhat to check: {hint}" if hint else ""))
         self.error_label.show()
