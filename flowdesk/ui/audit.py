@@ -102,13 +102,15 @@ class AuditPage(QWidget):
         self.table.setRootIsDecorated(False)
         self.table.setAlternatingRowColors(True)
         self.table.setUniformRowHeights(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a long URL keeps its status in view
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setStyleSheet("QTreeView::item { padding: 3px 2px; }")
         header = self.table.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         metrics = self.fontMetrics()
-        for column, sample in enumerate(("2026-12-31 23:59:59", "someone.long", "connection.authorize", "crm-prod")):
+        samples = ("2026-12-31 23:59:59", "someone.long", "connection.authorize", "paginate_while_has_more")
+        for column, sample in enumerate(samples):
             self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 28)
         table_layout.addWidget(self.table, 1)
         self.stack.addWidget(table_page)

@@ -51,7 +51,7 @@ class MembersDialog(QDialog):
         self.workspace = workspace
         self.members: list[MemberInfo] = []
         self.setWindowTitle(f"Members of workspace {workspace.name}")
-        self.resize(600, 460)
+        self.resize(620, 420)
         layout = QVBoxLayout(self)
         roles = QLabel(ROLE_HELP, self)
         roles.setWordWrap(True)

@@ -108,11 +108,11 @@ async def _run_example_flows(ws: Workspace, out_dir: Path) -> None:
 
 async def _take(out_dir: Path, data_dir: Path, workspace_name: str) -> list[Path]:
     from PySide6.QtCore import Qt
-    from PySide6.QtGui import QGuiApplication
-    from PySide6.QtWidgets import QComboBox, QLineEdit
+    from PySide6.QtGui import QColor, QGuiApplication, QPainter
+    from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
     from flowdesk.ui.connections import SecretEdit
-    from flowdesk.ui.main_window import MainWindow
+    from flowdesk.ui.main_window import PAGES, MainWindow
     from flowdesk.workspace import Workspace, start_demo
 
     written: list[Path] = []
@@ -126,12 +126,27 @@ async def _take(out_dir: Path, data_dir: Path, workspace_name: str) -> list[Path
     window.show()
     panel = window.panel
 
-    async def grab(name: str) -> None:
+    async def grab(name: str, dialog: QWidget | None = None) -> None:
         await _settle()
         window.resize(*SIZE)
         await _settle()
         path = out_dir / f"{name}.png"
-        if not window.grab().save(str(path), "PNG"):
+        image = window.grab()
+        if dialog is not None:  # a dialog is a window of its own: paint it (and a title bar) over the window
+            shot = dialog.grab()
+            bar = dialog.fontMetrics().height() + 12
+            painter = QPainter(image)
+            painter.fillRect(image.rect(), QColor(0, 0, 0, 70))
+            left, top = (image.width() - shot.width()) // 2, (image.height() - shot.height() + bar) // 2
+            painter.fillRect(left, top - bar, shot.width(), bar, QColor("#e5e7eb"))
+            painter.setPen(QColor("#111827"))
+            centred = int(Qt.AlignmentFlag.AlignCenter)
+            painter.drawText(left, top - bar, shot.width(), bar, centred, dialog.windowTitle())
+            painter.drawPixmap(left, top, shot)
+            painter.setPen(QColor("#6b7280"))
+            painter.drawRect(left - 1, top - bar - 1, shot.width() + 1, shot.height() + bar + 1)
+            painter.end()
+        if not image.save(str(path), "PNG"):
             raise OSError(f"could not write {path}")
         written.append(path)
 
@@ -200,6 +215,19 @@ async def _take(out_dir: Path, data_dir: Path, workspace_name: str) -> list[Path
         await grab("flows")
         window.show_page(2)
         await grab("runs")
+
+        # members and their roles, and the audit trail that recorded the changes
+        with contextlib.suppress(FlowdeskError):  # the acting user may not be an admin of a given data dir
+            ws.add_member("dana", "editor")
+            ws.add_member("sam", "viewer")
+        window.show_page(PAGES.index("Audit"))
+        await grab("audit")
+        window.show_page(0)
+        window.show_members()
+        members = window.dialog
+        assert members is not None
+        await grab("members", members)
+        members.close()
         window.show_page(0)
 
         # the connection list with the settings of the selected connection

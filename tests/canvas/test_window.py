@@ -32,7 +32,6 @@ def test_flows_page_runs_a_flow_with_f5_and_keeps_canvas_keys(qtbot, qloop, data
         assert window.pages.currentWidget() is page and page.names() == ["error_handler"]
         editor = page.open_flow("error_handler")
         editor.view.setFocus()
-        assert editor.view.hasFocus() or True  # offscreen windows may not take the focus; keys go to the view
 
         refreshed: list[bool] = []
         window.refresh_action.triggered.connect(lambda: refreshed.append(True))

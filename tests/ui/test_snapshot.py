@@ -26,6 +26,8 @@ EXPECTED = {
     "dashboard",
     "flows",
     "runs",
+    "audit",
+    "members",
     "dark-mode",
 }
 

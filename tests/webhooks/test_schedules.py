@@ -188,6 +188,18 @@ async def test_a_cron_trigger_fires_within_the_window_with_scheduled_at(workspac
     assert max(clock.sleeps) <= 30, "wakes at least every 30 s to notice flows saved meanwhile"
 
 
+async def test_on_fire_is_told_as_each_scheduled_run_starts(workspace, runs):
+    workspace.save_flow(scheduled_flow())
+    clock = FakeClock(at("2026-03-02 09:07"), stop_at=at("2026-03-02 09:20"))
+    fired: list[tuple[str, datetime]] = []
+    task = asyncio.create_task(
+        workspace.serve_schedules(now=clock.now, sleep=clock.sleep, on_run=runs, on_fire=lambda *a: fired.append(a))
+    )
+    await runs.wait(1)
+    await stop(task)
+    assert fired == [("report", at("2026-03-02 09:15"))]
+
+
 async def test_it_keeps_firing_at_every_time_in_the_window(workspace, runs):
     workspace.save_flow(scheduled_flow())
     clock = FakeClock(at("2026-03-02 09:07"), stop_at=at("2026-03-02 10:10"))

@@ -151,3 +151,18 @@ async def test_a_refresh_token_rotated_by_another_process_is_adopted_not_reporte
     assert "connection.reauth_needed" not in [r.action for r in other.audit_trail(calls=False)]
     await other.aclose()
     await ws.aclose()
+
+
+async def test_the_signed_in_account_and_what_a_disconnect_would_affect(open_ws, provider):
+    ws = open_ws()
+    ws.add_connection(user_connection(provider.base_url))
+    assert ws.signed_in_account("crm") is None and ws.disconnect_warnings("crm") == []
+    await ws.authorize("crm", open_browser=browser, timeout_s=10)
+    assert ws.signed_in_account("crm") == "demo"
+    uses_crm = {"name": "sync", "nodes": [{"id": "fetch", "type": "api_call", "config": {"connection": "crm"}}]}
+    ws.store.save_flow(ws.name, "sync", uses_crm)
+    [flows] = ws.disconnect_warnings("crm")
+    assert "sync" in flows, "named before disconnecting, so the window can ask first"
+    await ws.disconnect("crm")
+    assert ws.signed_in_account("crm") is None
+    await ws.aclose()

@@ -375,9 +375,6 @@ class NodeItem(QGraphicsItem):
                 best, best_distance = port, d
         return best
 
-    def port_connected(self, port: Port) -> bool:
-        return any((w.source_port is port) or (w.target_port is port) for w in self.wires if w.isVisible())
-
     def state_text(self) -> str:
         run = self.run
         if run is None:

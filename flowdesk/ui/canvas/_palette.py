@@ -8,11 +8,9 @@ would land), so it behaves the same under real and synthetic mouse events.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import Any, Protocol
 
-from PySide6.QtCore import QMimeData, QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QCursor, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -26,7 +24,6 @@ from PySide6.QtWidgets import (
 
 from flowdesk.model.nodes import NODE_SPECS
 from flowdesk.ui.canvas._theme import type_icon
-from flowdesk.ui.canvas._view import NODE_MIME
 from flowdesk.ui.resources import icon
 
 PAYLOAD_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -37,13 +34,6 @@ class DropTarget(Protocol):
     def palette_drag_move(self, global_pos: QPoint) -> bool: ...
 
     def palette_drop(self, global_pos: QPoint, payload: dict[str, Any]) -> bool: ...
-
-
-def node_mime(payload: dict[str, Any]) -> QMimeData:
-    mime = QMimeData()
-    mime.setData(NODE_MIME, json.dumps(payload).encode("utf-8"))
-    mime.setText(json.dumps(payload))
-    return mime
 
 
 def matches(query: str, *texts: str) -> bool:
@@ -268,27 +258,6 @@ class NodePalette(QWidget):
             if top is not None:
                 visit(top)
         return found
-
-    def item_for(self, predicate: Callable[[dict[str, Any]], bool]) -> QTreeWidgetItem | None:
-        """The first entry whose payload satisfies ``predicate`` (tests and the quick-add use it)."""
-
-        def visit(item: QTreeWidgetItem) -> QTreeWidgetItem | None:
-            payload = item.data(0, PAYLOAD_ROLE)
-            if isinstance(payload, dict) and predicate(payload):
-                return item
-            for index in range(item.childCount()):
-                child = item.child(index)
-                found = visit(child) if child is not None else None
-                if found is not None:
-                    return found
-            return None
-
-        for index in range(self.tree.topLevelItemCount()):
-            top = self.tree.topLevelItem(index)
-            found = visit(top) if top is not None else None
-            if found is not None:
-                return found
-        return None
 
     def _double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
         payload = item.data(0, PAYLOAD_ROLE)

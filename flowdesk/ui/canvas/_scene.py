@@ -640,7 +640,3 @@ def _first_clause(text: str) -> str:
     if ": " in text:
         text = text.split(": ", 1)[1]
     return text if len(text) <= 90 else text[:89] + "…"
-
-
-def is_node(item: QGraphicsItem | None) -> bool:
-    return isinstance(item, NodeItem)

@@ -50,14 +50,6 @@ class CanvasServices:
         """For validation: ``None`` (do not check connections) without a workspace."""
         return self.connections() if self.workspace is not None else None
 
-    def entity_data_path(self, connection: str, entity: str) -> str | None:
-        if self.workspace is None:
-            return None
-        try:
-            return self.workspace.entity(connection, entity).data_path
-        except FlowdeskError:
-            return None
-
     def save_flow(self, flow: Flow) -> None:
         if self.workspace is None:
             raise FlowdeskError("there is no workspace to save to")

@@ -25,7 +25,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFrame, QGraphicsView, QWidget
 
-from flowdesk.ui.canvas._items import NodeItem, WireItem
 from flowdesk.ui.canvas._scene import FlowScene
 from flowdesk.ui.canvas._theme import GRID
 
@@ -359,12 +358,3 @@ class FlowView(QGraphicsView):
             return
         self.node_dropped.emit(payload, self.mapToScene(event.position().toPoint()))
         event.acceptProposedAction()
-
-
-def item_kind(item: object) -> str:
-    """``node``, ``wire`` or ``canvas`` (for context menus and tests)."""
-    if isinstance(item, NodeItem):
-        return "node"
-    if isinstance(item, WireItem):
-        return "wire"
-    return "canvas"

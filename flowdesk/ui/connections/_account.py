@@ -81,7 +81,7 @@ class AccountActions(QObject):
             "and its settings stay; sign in again to use it."
         ]
         if warnings:
-            lines.append("<b>Uses of this connection:</b>")
+            lines.append("<br><b>Uses of this connection:</b>")
             lines += [f"• {html.escape(w)}" for w in warnings]
         box.setInformativeText("<br>".join(lines))
         box.button(QMessageBox.StandardButton.Yes).setText("Disconnect")
