@@ -770,23 +770,10 @@ class Store(WebhookStore):
             values = {"auth.access_token": access_token}
             if refresh_token:
                 values["auth.refresh_token"] = refresh_token
-            key = self._key(ws, create=True)
-            assert key is not None
             session.execute(
                 delete(SecretRow).where(SecretRow.connection_id == row.id, SecretRow.field.in_(list(values)))
             )
-            for field, value in values.items():
-                nonce, ciphertext = encrypt(key, value, associated_data(ws.uuid, row.id, field))
-                session.add(
-                    SecretRow(
-                        workspace_id=ws.id,
-                        owner_kind="connection",
-                        connection_id=row.id,
-                        field=field,
-                        nonce=nonce,
-                        ciphertext=ciphertext,
-                    )
-                )
+            self._seal_secrets(session, ws, row, values)
 
     def clear_oauth_tokens(self, workspace: str, connection: str) -> bool:
         """Delete the OAuth tokens of ``connection`` (not its client secret) and mark it ``reauth_needed``;
@@ -886,20 +873,24 @@ class Store(WebhookStore):
         session.execute(delete(SecretRow).where(SecretRow.connection_id == row.id))
         values = secret_values(connection)
         if values:
-            key = self._key(ws, create=True)
-            assert key is not None
-            for field, value in values.items():
-                nonce, ciphertext = encrypt(key, value, associated_data(ws.uuid, row.id, field))
-                session.add(
-                    SecretRow(
-                        workspace_id=ws.id,
-                        owner_kind="connection",
-                        connection_id=row.id,
-                        field=field,
-                        nonce=nonce,
-                        ciphertext=ciphertext,
-                    )
+            self._seal_secrets(session, ws, row, values)
+
+    def _seal_secrets(self, session: Session, ws: WorkspaceRow, row: ConnectionRow, values: dict[str, str]) -> None:
+        """Add one sealed row per secret of a connection (the caller removed the rows they replace)."""
+        key = self._key(ws, create=True)
+        assert key is not None
+        for field, value in values.items():
+            nonce, ciphertext = encrypt(key, value, associated_data(ws.uuid, row.id, field))
+            session.add(
+                SecretRow(
+                    workspace_id=ws.id,
+                    owner_kind="connection",
+                    connection_id=row.id,
+                    field=field,
+                    nonce=nonce,
+                    ciphertext=ciphertext,
                 )
+            )
 
     def _key(self, ws: WorkspaceRow, *, create: bool) -> bytes | None:
         """The workspace's data key (cached); made, and its home recorded, on first need when ``create``."""
