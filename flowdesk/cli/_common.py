@@ -46,3 +46,14 @@ def key_values(pairs: Iterable[str] | None, what: str, sep: str = "=") -> dict[s
             raise UserError(f"{what} {pair!r} is not of the form {shown}")
         out[name.strip()] = value.strip() if sep == ":" else value
     return out
+
+
+def port_number(text: str) -> int:
+    """An argparse type for ``--port``: 0 (any free port) to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port {value} is out of range (0-65535)")
+    return value

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from flowdesk.cli._common import port_number
 from flowdesk.cli._output import note
 
 EXIT_OK = 0
@@ -14,7 +15,7 @@ EXIT_OK = 0
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
     demo = commands.add_parser("demo-server", help="serve the bundled demo API on 127.0.0.1")
-    demo.add_argument("--port", type=_port, default=8765, help="port (default 8765; 0 picks a free one)")
+    demo.add_argument("--port", type=port_number, default=8765, help="port (default 8765; 0 picks a free one)")
     demo.add_argument("--error-rate", type=_share, default=0.0, help="share of answers that are 429/503 (0..1)")
     demo.add_argument("--token-ttl", type=float, default=3600.0, help="lifetime of OAuth tokens in seconds")
     demo.add_argument("--rate-limit", type=int, default=None, help="requests per second before 429")
@@ -39,16 +40,6 @@ def cmd_demo_server(args: argparse.Namespace) -> int:
 
     run_demo_server(args.port, config, on_ready=ready)
     return EXIT_OK
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port {value} is out of range (0-65535)")
-    return value
 
 
 def _share(text: str) -> float:

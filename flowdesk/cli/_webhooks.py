@@ -13,7 +13,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from flowdesk.cli._common import open_workspace
+from flowdesk.cli._common import open_workspace, port_number
 from flowdesk.cli._output import note, plain, print_json, print_table, when
 from flowdesk.model.errors import OperationalError, UserError
 from flowdesk.webhooks import DEFAULT_HOST, DEFAULT_PORT, STYLES
@@ -50,7 +50,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 
     serve = sub.add_parser("serve", help="receive POST /hooks/NAME and start the flows whose trigger listens")
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
-    serve.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any)")
+    serve.add_argument("--port", type=port_number, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any)")
     serve.set_defaults(handler=cmd_serve)
 
 
@@ -181,11 +181,3 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port {value} is out of range (0-65535)")
-    return value
