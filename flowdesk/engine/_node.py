@@ -75,6 +75,9 @@ class RunContext:
     batch_size: int
     output_cap: int
     outputs: dict[str, list[Any]] = field(default_factory=dict)
+    input_cap: int = 0
+    inputs: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    inputs_capped: set[str] = field(default_factory=set)
     extras: dict[str, Any] = field(default_factory=dict)
 
     def event(self, event: Any) -> None:
@@ -86,6 +89,15 @@ class RunContext:
         """Keep the first items that reach an unconnected output (the run result's ``outputs``)."""
         kept = self.outputs.setdefault(key, [])
         room = self.output_cap - len(kept)
+        if room > 0:
+            kept.extend(items[:room])
+
+    def capture_input(self, node_id: str, port: str, items: Batch) -> None:
+        """Keep the first ``input_cap`` items that reach ``node_id``'s input ``port`` (opt-in, for re-runs)."""
+        kept = self.inputs.setdefault(node_id, {}).setdefault(port, [])
+        room = self.input_cap - len(kept)
+        if room < len(items):
+            self.inputs_capped.add(f"{node_id}.{port}")
         if room > 0:
             kept.extend(items[:room])
 
@@ -184,6 +196,8 @@ class Node:
                 await self.after_message()
                 continue
             self.items_in += len(batch)
+            if self.ctx.input_cap:
+                self.ctx.capture_input(self.id, port, batch)
             await self.on_batch(port, batch)
             if not self.releases_itself:
                 for scope in self.port_scopes.get(port, ()):

@@ -69,7 +69,9 @@ class RunResult:
 
     ``counts`` maps each node to ``{"in", "out", "errors"}``; ``outputs`` maps ``"node.port"`` of every
     unconnected output (an output node's ``out`` included) to the first items that reached it (at most
-    ``OUTPUT_CAP``); ``failed_node`` names the node that failed the run.
+    ``OUTPUT_CAP``); ``failed_node`` names the node that failed the run. ``inputs`` maps each node that ran to
+    the items that reached each of its input ports (only with ``capture_inputs``, at most that many per port;
+    ``inputs_capped`` names the ``"node.port"`` that received more than were kept).
     """
 
     status: Status
@@ -80,6 +82,8 @@ class RunResult:
     duration_ms: float = 0.0
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     outputs: dict[str, list[Any]] = field(default_factory=dict)
+    inputs: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    inputs_capped: set[str] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
@@ -94,7 +98,9 @@ class FlowRunner:
     the clients' own event hooks). ``start_at`` runs only that node and what follows it, feeding it
     ``start_inputs`` (input port → items; for a trigger: the items it emits instead of the variables).
     ``sleep`` is what ``delay`` nodes wait with; ``url_client`` makes the client a ``webhook_out`` node
-    with a bare ``url`` posts through (default: a plain :class:`ConnectionClient`).
+    with a bare ``url`` posts through (default: a plain :class:`ConnectionClient`). ``capture_inputs`` keeps
+    up to that many items per node input port for :attr:`RunResult.inputs` (0, the default, keeps none and
+    costs nothing), so a later run can start at any node with everything that reached it.
 
     Raises:
         InvalidConfigError: the flow is not valid (checked here without the workspace's connections).
@@ -117,6 +123,7 @@ class FlowRunner:
         queue_batches: int = QUEUE_BATCHES,
         batch_size: int = BATCH_SIZE,
         output_cap: int = OUTPUT_CAP,
+        capture_inputs: int = 0,
     ) -> None:
         self.graph: FlowGraph = flow_graph(flow)
         self.flow = self.graph.flow
@@ -151,6 +158,7 @@ class FlowRunner:
             capacity=queue_batches,
             batch_size=batch_size,
             output_cap=output_cap,
+            input_cap=max(0, capture_inputs),
             extras=extras,
         )
         self.nodes: dict[str, Node] = {}
@@ -238,6 +246,8 @@ class FlowRunner:
             duration_ms=duration,
             counts=counts,
             outputs=self.ctx.outputs,
+            inputs=self.ctx.inputs,
+            inputs_capped=self.ctx.inputs_capped,
         )
         self.ctx.event(RunFinished(status=status, duration_ms=duration, counts=counts, error=error))
         return self._result

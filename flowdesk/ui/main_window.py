@@ -368,6 +368,7 @@ class MainWindow(QMainWindow):
         self.panel.message.connect(self.status)
         self.panel.auth_changed.connect(self._auth_changed)
         self.panel.tested.connect(lambda _ok: self.refresh_connections())
+        self.panel.add_to_flow.connect(self.add_to_flow)
         self.panel.setContentsMargins(8, 6, 8, 6)
 
     def _list_page(self, title: str, subtitle: str, view: QWidget, detail: QWidget) -> QWidget:
@@ -456,6 +457,11 @@ class MainWindow(QMainWindow):
     def show_page(self, row: int) -> None:
         """Show Connections (0), Flows (1), Runs (2) or Audit (3), as the sidebar does (Ctrl+1…4)."""
         self.sidebar.setCurrentRow(row)
+
+    def add_to_flow(self, payload: dict[str, Any]) -> str | None:
+        """Show the Flows page and add the node ``payload`` describes to the open flow (a new one if none)."""
+        self.show_page(1)
+        return self.flows_page.add_node(payload)
 
     def _page_changed(self, row: int) -> None:
         self.pages.setCurrentIndex(row)

@@ -67,6 +67,7 @@ class HookServices:
             on_start: Callable[[FlowRunner], None] | None = None,
             start_at: str | None = None,
             start_inputs: Mapping[str, list[dict[str, Any]]] | None = None,
+            capture_inputs: int = 0,
         ) -> RunResult: ...
 
     # --- registered webhooks -------------------------------------------------------------------------

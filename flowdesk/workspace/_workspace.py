@@ -457,11 +457,14 @@ class Workspace(HookServices, AuthServices, MemberServices):
         on_start: Callable[[FlowRunner], None] | None = None,
         start_at: str | None = None,
         start_inputs: Mapping[str, list[dict[str, Any]]] | None = None,
+        capture_inputs: int = 0,
     ) -> RunResult:
         """Validate and run ``flow``, recording the run (and its API calls) in the run history.
 
         ``on_event`` sees every run event, API calls included; ``on_start`` receives the runner (to cancel
         it). Cancelling the awaiting task cancels the run, which is recorded as ``cancelled``.
+        ``capture_inputs`` keeps up to that many items per node input port on the result (see
+        :class:`~flowdesk.engine.FlowRunner`).
 
         Raises:
             InvalidConfigError: the flow is invalid (nothing is run or recorded).
@@ -486,6 +489,7 @@ class Workspace(HookServices, AuthServices, MemberServices):
             start_at=start_at,
             start_inputs=start_inputs,
             trigger=trigger,
+            capture_inputs=capture_inputs,
         )
         if on_start is not None:
             on_start(runner)

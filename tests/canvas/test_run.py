@@ -105,6 +105,58 @@ def test_f5_runs_the_flow_with_live_states_counts_details_and_run_from_here(make
     assert all(item.run is None for item in editor.scene.nodes.values())
 
 
+def _many_customers_flow() -> dict:
+    flow = example("list_all_customers")
+    flow["nodes"] = [n for n in flow["nodes"] if n["id"] != "save"] + [
+        {"id": "tag", "type": "transform", "position": {"x": 440, "y": 0}, "config": {"set": {"seen": True}}},
+        {"id": "all", "type": "collect", "position": {"x": 660, "y": 0}, "config": {}},
+    ]
+    flow["edges"] = [{"source": "start.out", "target": "customers.in"},
+                     {"source": "customers.out", "target": "tag.in"}, {"source": "tag.out", "target": "all.in"}]
+    return flow
+
+
+def run_from(editor, qloop, node_id):  # type: ignore[no-untyped-def]
+    click(editor.view.viewport(), node_header(editor, node_id))
+    finished: list[str] = []
+    editor.run.finished.connect(finished.append)
+    messages: list[str] = []
+    editor.message.connect(messages.append)
+    editor.run_from_action.trigger()
+    spin_until(qloop, lambda: bool(finished))
+    return finished[0], messages
+
+
+def test_run_from_here_reruns_with_every_input_not_only_the_samples(make_editor, qloop, demo_ws):
+    editor = make_editor(_many_customers_flow(), workspace=demo_ws)
+    assert run_and_wait(editor, qloop) == "succeeded"
+    emitted = editor.scene.nodes["customers"].run.items_out
+    assert emitted > 5  # more than the events' samples carry
+    assert len(editor.scene.nodes["customers"].run.samples["out"]) <= 5
+
+    status, messages = run_from(editor, qloop, "tag")
+    assert status == "succeeded"
+    assert editor.scene.nodes["tag"].run.items_in == emitted
+    assert editor.run.result.outputs["all.out"][0]["count"] == emitted
+    assert not any("first" in m for m in messages)
+    assert editor.scene.nodes["customers"].run.items_out == emitted  # upstream not re-run
+    # and again from the collect node, whose inputs come from the re-run just made
+    assert run_from(editor, qloop, "all")[0] == "succeeded"
+    assert editor.run.result.outputs["all.out"][0]["count"] == emitted
+
+
+def test_run_from_here_says_when_only_the_first_inputs_were_kept(make_editor, qloop, demo_ws, monkeypatch):
+    from flowdesk.ui.canvas import _run
+
+    monkeypatch.setattr(_run, "INPUT_CAP", 3)
+    editor = make_editor(_many_customers_flow(), workspace=demo_ws)
+    assert run_and_wait(editor, qloop) == "succeeded"
+    status, messages = run_from(editor, qloop, "tag")
+    assert status == "succeeded"
+    assert editor.scene.nodes["tag"].run.items_in == 3
+    assert any("only the first 3 items of in" in m for m in messages)
+
+
 def test_a_failing_node_shows_its_error_and_the_run_fails(make_editor, qloop, demo_ws):
     flow = example("error_handler")
     flow["edges"] = [e for e in flow["edges"] if e["source"] != "get.error"]  # no error port: a 404 fails the run

@@ -127,6 +127,24 @@ async def test_outputs_are_capped() -> None:
     assert len(result.outputs["t.out"]) == 10 and result.counts["t"]["out"] == 50
 
 
+async def test_inputs_are_captured_per_node_and_port_only_when_asked() -> None:
+    flow = make_flow(
+        [{"id": "a", "type": "transform", "set": {"a": True}}, {"id": "b", "type": "transform"}],
+        [("a.out", "b.in")],
+    )
+    items = [{"n": i} for i in range(30)]
+    off = await run(flow, start_at="a", start_inputs={"in": items})
+    assert off.inputs == {} and off.inputs_capped == set()
+
+    result = await run(flow, start_at="a", start_inputs={"in": items}, capture_inputs=20, batch_size=7)
+    assert result.inputs["a"]["in"] == items[:20]
+    assert result.inputs["b"]["in"] == [{"n": i, "a": True} for i in range(20)]
+    assert result.inputs_capped == {"a.in", "b.in"}
+
+    roomy = await run(flow, start_at="a", start_inputs={"in": items}, capture_inputs=30)
+    assert len(roomy.inputs["b"]["in"]) == 30 and roomy.inputs_capped == set()
+
+
 async def test_independent_branches_run_concurrently() -> None:
     import asyncio
 

@@ -549,3 +549,62 @@ def test_a_service_preset_prefills_the_editor(qtbot, make_window):
     assert editor.base_url_edit.text() == "https://api.github.com"
     assert editor.auth_type() == "oauth2"
     assert window.panel.title_label.text() == "New connection"
+
+
+def test_an_entity_goes_onto_the_canvas_by_add_to_flow_or_by_drag(qtbot, qloop, make_window, data_dir, demo_server):
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+    from flowdesk.ui.canvas import NODE_MIME, entity_payload, payload_from_mime
+
+    ws = open_workspace(data_dir)
+    ws.add_connection(demo_connection(demo_server.base_url, name="crm"))
+    window = make_window(ws)
+    assert window.connection_list.select_name("crm")
+    tab = window.panel.entities
+    window.panel.tabs.setCurrentWidget(tab)
+    names = [tab.table.item(row, 0).text() for row in range(tab.table.rowCount())]
+    row = names.index("list_customers")
+    assert not tab.flow_button.isEnabled() and not tab.add_to_flow_action.isEnabled()
+    tab.table.selectRow(row)
+    assert tab.flow_button.isEnabled()
+    assert tab.table.contextMenuPolicy() == Qt.ContextMenuPolicy.ActionsContextMenu
+    assert tab.add_to_flow_action in tab.table.actions() and tab.add_to_flow_action.isEnabled()
+
+    def api_calls(editor):  # type: ignore[no-untyped-def]
+        return [n for n in editor.document.flow.nodes if n.type == "api_call"]
+
+    # the context-menu action: no flow is open, so a new one is made, shown on the Flows page
+    tab.add_to_flow_action.trigger()
+    assert window.pages.currentIndex() == 1
+    editor = window.flows_page.tabs.current_editor()
+    assert editor is not None
+    [node] = api_calls(editor)
+    assert (node.config["connection"], node.config["entity"]) == ("crm", "list_customers")
+    assert node.id in editor.scene.nodes and editor.scene.nodes[node.id].summary.startswith("crm · list_customers")
+
+    # the button, back on Connections: the node joins the flow already open
+    window.show_page(0)
+    qtbot.mouseClick(tab.flow_button, LEFT)
+    assert window.pages.currentIndex() == 1 and window.flows_page.tabs.current_editor() is editor
+    assert len(api_calls(editor)) == 2 and len(window.flows_page.tabs.editors()) == 1
+
+    # the drag: the table's mime data is the canvas's node payload, and the canvas takes the drop
+    mime = tab.table.mimeData([tab.table.item(row, 1)])
+    assert tab.table.mimeTypes() == [NODE_MIME]
+    assert payload_from_mime(mime) == entity_payload("crm", "list_customers")
+    before = len(api_calls(editor))
+    viewport = editor.view.viewport()
+    point = QPointF(viewport.rect().center())
+    action, buttons, mods = Qt.DropAction.CopyAction, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(QPoint(point.toPoint()), action, mime, buttons, mods)
+    QApplication.sendEvent(viewport, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(point, action, mime, buttons, mods)
+    QApplication.sendEvent(viewport, drop)
+    assert drop.isAccepted()
+    assert len(api_calls(editor)) == before + 1
+    dropped = api_calls(editor)[-1]
+    assert (dropped.config["connection"], dropped.config["entity"]) == ("crm", "list_customers")
+    dropped_at = editor.scene.nodes[dropped.id].sceneBoundingRect()
+    assert dropped_at.adjusted(-40, -40, 40, 40).contains(editor.view.mapToScene(point.toPoint()))

@@ -12,9 +12,10 @@ from flowdesk.ui.canvas._run_state import NodeRunState, RunState, run_state_from
 from flowdesk.ui.canvas._scene import FlowScene
 from flowdesk.ui.canvas._services import CanvasServices
 from flowdesk.ui.canvas._tabs import FlowsWorkbench, FlowTabs
-from flowdesk.ui.canvas._view import FlowView
+from flowdesk.ui.canvas._view import NODE_MIME, FlowView, entity_payload, node_mime_data, payload_from_mime
 
 __all__ = [
+    "NODE_MIME",
     "CanvasServices",
     "Change",
     "FlowDocument",
@@ -28,6 +29,9 @@ __all__ = [
     "RecoveredFlow",
     "RecoveryStore",
     "RunState",
+    "entity_payload",
     "new_flow",
+    "node_mime_data",
+    "payload_from_mime",
     "run_state_from_record",
 ]

@@ -494,20 +494,25 @@ class FlowEditor(QWidget):
         self.message.emit(f"Added {spec.title if spec else node_type} {command.node_id!r}")
         return command.node_id
 
-    def _node_dropped(self, payload: dict[str, Any], scene_pos: QPointF) -> None:
-        self.add_node(
+    def _node_dropped(self, payload: dict[str, Any], scene_pos: QPointF) -> str | None:
+        node_id = self.add_node(
             str(payload["type"]),
             scene_pos,
             config=payload.get("config") if isinstance(payload.get("config"), dict) else None,
             title=payload.get("title") if isinstance(payload.get("title"), str) else None,
         )
         self.view.setFocus()
+        return node_id
 
     def _palette_activated(self, payload: dict[str, Any]) -> None:
+        self.add_in_view(payload)
+
+    def add_in_view(self, payload: dict[str, Any]) -> str | None:
+        """Add the node ``payload`` describes (a drag payload) in the middle of what the view shows."""
         center = self.view.visible_scene_rect().center()
         offset = 20.0 * (self._paste_count % 6)
         self._paste_count += 1
-        self._node_dropped(payload, center + QPointF(offset, offset))
+        return self._node_dropped(payload, center + QPointF(offset, offset))
 
     def node_choices(self, endpoint: str | None = None, from_output: bool = True) -> list[dict[str, Any]]:
         """Node types for the quick-add popup; with a dragged wire, only those with a port that fits."""

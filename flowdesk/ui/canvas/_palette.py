@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from flowdesk.model.nodes import NODE_SPECS
 from flowdesk.ui.canvas._theme import type_icon
+from flowdesk.ui.canvas._view import entity_payload
 from flowdesk.ui.resources import icon
 
 PAYLOAD_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -197,16 +198,7 @@ class NodePalette(QWidget):
                 item = QTreeWidgetItem([name])
                 item.setIcon(0, type_icon("api_call"))
                 item.setToolTip(0, f"An API call node for {connection} · {name}")
-                item.setData(
-                    0,
-                    PAYLOAD_ROLE,
-                    {
-                        "type": "api_call",
-                        "label": name,
-                        "title": name.replace("_", " ").capitalize(),
-                        "config": {"connection": connection, "entity": name},
-                    },
-                )
+                item.setData(0, PAYLOAD_ROLE, entity_payload(connection, name))
                 item.setData(0, SEARCH_ROLE, f"{connection} {name} entity api")
                 parent.addChild(item)
             root.addChild(parent)

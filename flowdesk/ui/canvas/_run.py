@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from flowdesk.ui.canvas._editor import FlowEditor
 
 PROGRESS_MS = 150
+INPUT_CAP = 10_000
+"""Items kept per node input port of a canvas run, for "Run from here" (the run events carry only samples)."""
 
 
 class RunController(QObject):
@@ -40,6 +42,9 @@ class RunController(QObject):
         self.runner: FlowRunner | None = None
         self.task: asyncio.Task[Any] | None = None
         self.result: RunResult | None = None
+        # every input item (up to INPUT_CAP per port) of the latest run of each node, for "Run from here"
+        self.captured: dict[str, dict[str, list[Any]]] = {}
+        self.capped: set[str] = set()
         self._active = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -70,7 +75,13 @@ class RunController(QObject):
         flow = self.editor.document.flow
         node = flow.node(node_id)
         inputs: dict[str, list[Any]] = {}
-        if node.type != "trigger":
+        note = ""
+        if node.type != "trigger" and any(self.captured.get(node_id, {}).values()):
+            inputs = {port: list(items) for port, items in self.captured[node_id].items() if items}
+            capped = sorted(p for p in inputs if f"{node_id}.{p}" in self.capped)
+            if capped:
+                note = f" with only the first {INPUT_CAP:,} items of {', '.join(capped)} (more reached it last time)"
+        elif node.type != "trigger":
             if last is None:
                 self.editor.message.emit("Run the flow once first: Run from here reuses the inputs of the last run")
                 return False
@@ -79,9 +90,9 @@ class RunController(QObject):
             if not any(inputs.values()):
                 self.editor.message.emit(f"No items reached {node_id!r} in the last run: nothing to run it with")
                 return False
-        return self._start(node_id, inputs or None)
+        return self._start(node_id, inputs or None, note)
 
-    def _start(self, start_at: str | None, start_inputs: dict[str, list[Any]] | None) -> bool:
+    def _start(self, start_at: str | None, start_inputs: dict[str, list[Any]] | None, note: str = "") -> bool:
         editor = self.editor
         if self.running:
             editor.message.emit("The flow is already running (Shift+F5 stops it)")
@@ -115,7 +126,7 @@ class RunController(QObject):
         self.running_changed.emit(True)
         self._emit_progress()
         what = f"from {start_at!r}" if start_at else ""
-        editor.message.emit(f"Running {flow.name!r} {what}… (Shift+F5 stops)".replace("  ", " "))
+        editor.message.emit(f"Running {flow.name!r} {what}{note}… (Shift+F5 stops)".replace("  ", " "))
         return True
 
     def stop(self) -> None:
@@ -141,9 +152,15 @@ class RunController(QObject):
         status, error = "failed", None
         try:
             result = await self.editor.services.run_flow(
-                flow, on_event=on_event, on_start=on_start, start_at=start_at, start_inputs=start_inputs
+                flow,
+                on_event=on_event,
+                on_start=on_start,
+                start_at=start_at,
+                start_inputs=start_inputs,
+                capture_inputs=INPUT_CAP,
             )
             self.result = result
+            self._keep_inputs(result)
             state.run_id = result.run_id
             status, error = result.status, result.error
             state.finish(result.status, result.error, result.duration_ms)
@@ -157,6 +174,13 @@ class RunController(QObject):
         finally:
             self.runner = None
             self._finished(state, status, error)
+
+    def _keep_inputs(self, result: RunResult) -> None:
+        """The nodes of this run now have these inputs; the others keep those of the run that last ran them."""
+        for node_id in result.counts:
+            self.captured[node_id] = result.inputs.get(node_id, {})
+            self.capped = {key for key in self.capped if key.split(".", 1)[0] != node_id}
+        self.capped |= result.inputs_capped
 
     def _finished(self, state: RunState, status: str, error: str | None) -> None:
         editor = self.editor
@@ -204,6 +228,12 @@ class RunController(QObject):
         if state is None:
             return
         if change.kind == "node_renamed" and change.old_id is not None and change.node_id is not None:
+            if change.old_id in self.captured:
+                self.captured[change.node_id] = self.captured.pop(change.old_id)
+                prefix = f"{change.old_id}."
+                self.capped = {
+                    f"{change.node_id}.{key[len(prefix):]}" if key.startswith(prefix) else key for key in self.capped
+                }
             moved = state.nodes.pop(change.old_id, None)
             if moved is not None:
                 moved.node_id = change.node_id

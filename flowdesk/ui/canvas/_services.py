@@ -70,6 +70,7 @@ class CanvasServices:
         variables: Mapping[str, Any] | None = None,
         start_at: str | None = None,
         start_inputs: Mapping[str, list[dict[str, Any]]] | None = None,
+        capture_inputs: int = 0,
     ) -> RunResult:
         if self.workspace is None:
             raise FlowdeskError("there is no workspace to run in")
@@ -80,4 +81,5 @@ class CanvasServices:
             on_start=on_start,
             start_at=start_at,
             start_inputs=start_inputs,
+            capture_inputs=capture_inputs,
         )

@@ -386,6 +386,14 @@ class FlowsWorkbench(QWidget):
         self.message.emit(f"Created flow {name!r}: drag nodes from the palette, or press Tab on the canvas")
         return editor
 
+    def add_node(self, payload: dict[str, Any]) -> str | None:
+        """Add the node ``payload`` describes to the current flow tab (a new flow when none is open).
+
+        Returns the new node's id, or ``None`` when it was refused (the reason goes to ``message``).
+        """
+        editor = self.tabs.current_editor() or self.new_flow(self._unique("New flow"))
+        return editor.add_in_view(payload) if editor is not None else None
+
     def ask_rename(self) -> None:
         old = self.selected_name()
         if old:

@@ -40,6 +40,23 @@ MAX_ZOOM = 3.0
 ZOOM_STEP = 1.18
 
 
+def entity_payload(connection: str, entity: str) -> dict[str, Any]:
+    """The drag payload of a ready ``api_call`` node for ``entity`` of ``connection``."""
+    return {
+        "type": "api_call",
+        "label": entity,
+        "title": entity.replace("_", " ").capitalize(),
+        "config": {"connection": connection, "entity": entity},
+    }
+
+
+def node_mime_data(payload: dict[str, Any]) -> QMimeData:
+    """Drag data that adds the node ``payload`` describes where it is dropped on a canvas."""
+    mime = QMimeData()
+    mime.setData(NODE_MIME, json.dumps(payload).encode("utf-8"))
+    return mime
+
+
 def payload_from_mime(mime: QMimeData) -> dict[str, Any] | None:
     if not mime.hasFormat(NODE_MIME):
         return None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -31,6 +32,7 @@ from flowdesk.model import Entity, validate
 from flowdesk.model.connection import HTTP_METHODS
 from flowdesk.model.errors import FlowdeskError, InvalidConfigError
 from flowdesk.ui._async import TaskKeeper
+from flowdesk.ui.canvas import NODE_MIME, entity_payload, node_mime_data
 from flowdesk.ui.connections._fields import FieldBox, FilePicker
 from flowdesk.ui.style import ERROR_LABEL
 from flowdesk.workspace import Workspace
@@ -304,6 +306,28 @@ class DiscoverDialog(QDialog):
         self.accept()
 
 
+class EntityTable(QTableWidget):
+    """The entities table as a drag source: a row dropped on a flow canvas becomes a ready ``api_call`` node."""
+
+    def __init__(self, payload_of: Callable[[int], dict[str, Any] | None], columns: int, parent: QWidget) -> None:
+        super().__init__(0, columns, parent)
+        self._payload_of = payload_of
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setDefaultDropAction(Qt.DropAction.CopyAction)
+
+    def mimeTypes(self) -> list[str]:
+        return [NODE_MIME]
+
+    def mimeData(self, items: Sequence[QTableWidgetItem]) -> QMimeData:
+        rows = sorted({item.row() for item in items})
+        payload = self._payload_of(rows[0]) if rows else None
+        return node_mime_data(payload) if payload is not None else QMimeData()
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.CopyAction
+
+
 class EntitiesTab(QWidget):
     """The table of a connection's entities with Add / Edit / Delete and Discover."""
 
@@ -311,6 +335,8 @@ class EntitiesTab(QWidget):
     message = Signal(str)
     discovered = Signal(int)
     """A discovery ended: the number of entities found, or -1 when it failed."""
+    add_to_flow = Signal(dict)
+    """"Add to flow" on an entity: the drag payload of its ready ``api_call`` node."""
 
     COLUMNS = ("Name", "Method", "Path", "Data path", "Pagination")
 
@@ -322,7 +348,7 @@ class EntitiesTab(QWidget):
         self._entities: list[Entity] = []
         self.dialog: QDialog | None = None
         layout = QVBoxLayout(self)
-        self.table = QTableWidget(0, len(self.COLUMNS), self)
+        self.table = EntityTable(self.payload, len(self.COLUMNS), self)
         self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -350,7 +376,21 @@ class EntitiesTab(QWidget):
         self.discover_button = QPushButton("Discover…", self)
         self.discover_button.setToolTip("Import endpoints from an OpenAPI/Swagger file or URL, OData or GraphQL")
         self.discover_button.clicked.connect(self.discover)
-        for button in (self.add_button, self.edit_button, self.delete_button, self.discover_button):
+        self.add_to_flow_action = QAction("Add to flow", self)
+        self.add_to_flow_action.setToolTip("Add an API call node for this entity to the flow open on the Flows page")
+        self.add_to_flow_action.triggered.connect(self.add_selected_to_flow)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.table.addAction(self.add_to_flow_action)
+        self.flow_button = QPushButton("Add to flow", self)
+        self.flow_button.setToolTip(f"{self.add_to_flow_action.toolTip()} (or drag the row onto a canvas)")
+        self.flow_button.clicked.connect(self.add_selected_to_flow)
+        for button in (
+            self.add_button,
+            self.edit_button,
+            self.delete_button,
+            self.discover_button,
+            self.flow_button,
+        ):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
@@ -390,10 +430,24 @@ class EntitiesTab(QWidget):
         selected = self.selected_row() is not None
         self.edit_button.setEnabled(selected)
         self.delete_button.setEnabled(selected)
+        self.flow_button.setEnabled(selected)
+        self.add_to_flow_action.setEnabled(selected)
 
     def selected_row(self) -> int | None:
         rows = self.table.selectionModel().selectedRows()
         return rows[0].row() if rows else None
+
+    def payload(self, row: int) -> dict[str, Any] | None:
+        """The drag payload of a ready ``api_call`` node for the entity in ``row``."""
+        if self.connection is None or not 0 <= row < len(self._entities):
+            return None
+        return entity_payload(self.connection, self._entities[row].name)
+
+    def add_selected_to_flow(self) -> None:
+        row = self.selected_row()
+        payload = self.payload(row) if row is not None else None
+        if payload is not None:
+            self.add_to_flow.emit(payload)
 
     def select(self, name: str) -> None:
         for row, entity in enumerate(self._entities):

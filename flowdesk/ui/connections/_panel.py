@@ -29,6 +29,7 @@ class ConnectionPanel(QWidget):
     message = Signal(str)
     tested = Signal(bool)
     auth_changed = Signal(str)
+    add_to_flow = Signal(dict)  # an entity's ready api_call node (see EntitiesTab.add_to_flow)
     """A connection's tokens changed (signed in, refreshed, disconnected): its status in the list may differ."""
 
     SETTINGS, ENTITIES, TESTER, DASHBOARD = "Settings", "Entities", "Request tester", "Dashboard"
@@ -96,6 +97,7 @@ class ConnectionPanel(QWidget):
         self.editor.saved.connect(self._saved)
         self.entities.changed.connect(self._entities_changed)
         self.entities.message.connect(self.message)
+        self.entities.add_to_flow.connect(self.add_to_flow)
         self.test_panel.finished.connect(self.tested)
         self.clear()
 
