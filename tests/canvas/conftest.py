@@ -6,50 +6,20 @@ moves, release. Waiting for async work spins the loop (``spin_until``); nothing 
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import PySide6  # noqa: F401  (import PySide6 before qasync)
 import pytest
-import qasync
 import shiboken6
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
+from tests.qt_loop import qloop, spin_until  # noqa: F401  (the fixture and the helper, shared)
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
 LEFT = Qt.MouseButton.LeftButton
 NO_MOD = Qt.KeyboardModifier.NoModifier
-
-
-@pytest.fixture()
-def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:  # type: ignore[no-untyped-def]
-    """A qasync event loop on the test's QApplication, set as the current loop."""
-    loop = qasync.QEventLoop(qapp, already_running=False)
-    asyncio.set_event_loop(loop)
-    yield loop
-    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-    for task in pending:
-        task.cancel()
-    if pending:
-        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-    asyncio.set_event_loop(None)
-    loop.close()
-
-
-def spin_until(loop: asyncio.AbstractEventLoop, condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Run the loop until ``condition()`` holds; fail clearly after ``timeout`` seconds."""
-
-    async def wait() -> None:
-        async with asyncio.timeout(timeout):
-            while not condition():
-                await asyncio.sleep(0.01)
-
-    try:
-        loop.run_until_complete(wait())
-    except TimeoutError:
-        pytest.fail(f"condition not met within {timeout} s")
 
 
 def example(name: str) -> dict:
@@ -63,7 +33,7 @@ def open_workspace(data_dir, name: str = "Default"):  # type: ignore[no-untyped-
 
 
 @pytest.fixture()
-def make_editor(qtbot, qloop):  # type: ignore[no-untyped-def]
+def make_editor(qtbot, qloop):  # type: ignore[no-untyped-def]  # noqa: F811  (qloop: the shared fixture)
     """``make_editor(flow=None, workspace=None, data_dir=None)``: a shown FlowEditor, 1400×800."""
     from flowdesk.model.flow import Flow
     from flowdesk.ui._async import TaskKeeper
