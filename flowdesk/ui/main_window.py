@@ -693,6 +693,7 @@ class MainWindow(QMainWindow):
         changing = refusal(ws, "admin", "changing connections")
         permit(self.save_action, changing, "Save the connection (Ctrl+S)")
         self.panel.editor.set_change_refused(changing)
+        self.panel.entities.apply_roles()
         oauth = info is not None and info.auth_type == "oauth2"
         permit(
             self.refresh_connection_action,

@@ -11,7 +11,7 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QInputDialog, QLineEdit, QMessageBox
 
-from flowdesk.model import Connection
+from flowdesk.model import Connection, Entity
 from flowdesk.ui.connections import NewConnectionDialog, template_for
 from flowdesk.ui.main_window import PAGES, MainWindow
 from flowdesk.ui.members import MembersDialog
@@ -328,6 +328,32 @@ def test_an_editor_may_not_change_connections_and_is_told_why(qtbot, qloop, make
     editor.dirty = False
 
 
+def test_an_editor_may_not_change_entities_and_is_told_why(qtbot, make_window, data_dir):
+    team(data_dir, eve="editor")
+    admin = open_workspace(data_dir)
+    admin.set_entities("crm", [Entity(name="customers", path="/customers")])
+    admin.close()
+    window = make_window(as_user(data_dir, "eve"))
+    tab = window.panel.entities
+    assert tab.connection == "crm" and tab.table.rowCount() == 1
+    tab.table.selectRow(0)
+    why = "Changing entities needs the admin role: you (eve) are an editor in workspace 'Default'"
+    for button in (tab.add_button, tab.edit_button, tab.delete_button, tab.discover_button):
+        assert not button.isEnabled() and button.toolTip() == why
+    assert tab.flow_button.isEnabled(), "using an entity in a flow is an editor's to do"
+    tab.edit_selected()
+    tab.delete_selected()
+    assert tab.discover() is None and tab.dialog is None
+
+
+def test_an_admin_may_change_entities(qtbot, make_window, data_dir):
+    team(data_dir)
+    window = make_window()
+    tab = window.panel.entities
+    assert tab.add_button.isEnabled() and tab.discover_button.isEnabled()
+    assert "needs the" not in tab.add_button.toolTip()
+
+
 def test_a_viewer_sees_connection_names_but_not_their_settings(qtbot, make_window, data_dir):
     team(data_dir, vic="viewer")
     window = make_window(as_user(data_dir, "vic"))
@@ -352,6 +378,7 @@ def test_a_role_given_in_the_members_dialog_applies_at_once(qtbot, make_window, 
     picker.activated.emit(picker.currentIndex())  # tester steps down to editor
     assert dialog.note.isVisible() and not dialog.add_button.isEnabled()
     assert not window.new_action.isEnabled() and "editor" in window.new_action.toolTip()
+    assert not window.panel.entities.add_button.isEnabled(), "the Entities tab follows the new role too"
     dialog.close()
 
 

@@ -32,6 +32,7 @@ from flowdesk.model import Entity, validate
 from flowdesk.model.connection import HTTP_METHODS
 from flowdesk.model.errors import FlowdeskError, InvalidConfigError
 from flowdesk.ui._async import TaskKeeper
+from flowdesk.ui._roles import permit, refusal
 from flowdesk.ui.canvas import NODE_MIME, entity_payload, node_mime_data
 from flowdesk.ui.connections._fields import FieldBox, FilePicker
 from flowdesk.ui.style import ERROR_LABEL
@@ -347,6 +348,7 @@ class EntitiesTab(QWidget):
         self.connection: str | None = None
         self._entities: list[Entity] = []
         self.dialog: QDialog | None = None
+        self._discovering = False
         layout = QVBoxLayout(self)
         self.table = EntityTable(self.payload, len(self.COLUMNS), self)
         self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
@@ -426,10 +428,26 @@ class EntitiesTab(QWidget):
         self.setEnabled(self.connection is not None)
         self._update_buttons()
 
+    def apply_roles(self) -> None:
+        """Re-check what the acting user's role allows (after a role change)."""
+        self._update_buttons()
+
+    def _refused(self) -> str | None:
+        """Why the acting user may not change entities (they need the admin role), or ``None``."""
+        return refusal(self.workspace, "admin", "changing entities")
+
     def _update_buttons(self) -> None:
         selected = self.selected_row() is not None
-        self.edit_button.setEnabled(selected)
-        self.delete_button.setEnabled(selected)
+        refused = self._refused()
+        permit(self.add_button, refused, "Add an entity by hand")
+        permit(self.edit_button, refused, "Edit the selected entity", enabled=selected)
+        permit(self.delete_button, refused, "Delete the selected entity", enabled=selected)
+        permit(
+            self.discover_button,
+            refused,
+            "Import endpoints from an OpenAPI/Swagger file or URL, OData or GraphQL",
+            enabled=not self._discovering,
+        )
         self.flow_button.setEnabled(selected)
         self.add_to_flow_action.setEnabled(selected)
 
@@ -463,7 +481,7 @@ class EntitiesTab(QWidget):
             self._open_dialog(row)
 
     def _open_dialog(self, row: int | None) -> None:
-        if self.connection is None:
+        if self.connection is None or self._refused() is not None:
             return
         original = self._entities[row] if row is not None else None
         taken = {e.name for i, e in enumerate(self._entities) if i != row}
@@ -493,7 +511,7 @@ class EntitiesTab(QWidget):
     def delete_selected(self) -> None:
         """Ask, then delete the selected entity (flows that call it stop working)."""
         row = self.selected_row()
-        if row is None or self.connection is None:
+        if row is None or self.connection is None or self._refused() is not None:
             return
         name = self._entities[row].name
         box = QMessageBox(
@@ -522,7 +540,7 @@ class EntitiesTab(QWidget):
 
     def discover(self) -> DiscoverDialog | None:
         """Open the "Discover entities" dialog (non-blocking); discovery starts when it is accepted."""
-        if self.connection is None:
+        if self.connection is None or self._refused() is not None:
             return None
         base_url = self.workspace.get_connection(self.connection, secrets=False).base_url
         dialog = DiscoverDialog(base_url, self)
@@ -536,7 +554,8 @@ class EntitiesTab(QWidget):
         if not source or self.connection is None:
             return
         self._report(f"Discovering entities from {source} …", error=False)
-        self.discover_button.setEnabled(False)
+        self._discovering = True
+        self._update_buttons()
         self.keeper.start(
             self._discover(self.connection, dialog.kind, source, dialog.replace.isChecked()), name="discover"
         )
@@ -555,7 +574,8 @@ class EntitiesTab(QWidget):
             self.discovered.emit(-1)
             return
         finally:
-            self.discover_button.setEnabled(True)
+            self._discovering = False
+            self._update_buttons()
         count = len(result.entities)
         self.refresh()
         title = f" ({result.title})" if result.title else ""
