@@ -35,9 +35,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import PySide6  # noqa: F401  (before qasync)
 import qasync
-from PySide6.QtCore import QElapsedTimer, QPointF, Qt, QTimer
+from PySide6.QtCore import QPointF
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
+from ui_responsiveness import TickRecorder
 
 PASSWORD = "benchmark-only-password"
 SIZE = (1400, 860)
@@ -165,33 +166,6 @@ def measure_canvas(app: QApplication, nodes: int, wires: int, frames: int) -> di
         "median_ms": statistics.median(every),
         "p95_ms": percentile(every, 0.95),
     }
-
-
-class TickRecorder:
-    """The gaps between the timeouts of a fast QTimer (the event loop's heartbeat)."""
-
-    def __init__(self, interval_ms: int) -> None:
-        self.gaps_ms: list[float] = []
-        self._clock = QElapsedTimer()
-        self._last = 0
-        self._timer = QTimer()
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(self._tick)
-
-    def start(self) -> None:
-        self._clock.start()
-        self._last = self._clock.nsecsElapsed()
-        self._timer.start()
-
-    def stop(self) -> None:
-        self._timer.stop()
-        self._tick()
-
-    def _tick(self) -> None:
-        now = self._clock.nsecsElapsed()
-        self.gaps_ms.append((now - self._last) / 1e6)
-        self._last = now
 
 
 def pages_flow(out: str) -> dict[str, object]:
