@@ -1,9 +1,10 @@
 """The :class:`ConnectionClient`: every call of one connection goes through it.
 
-One pooled ``httpx.AsyncClient`` per connection (keep-alive across pages and flows), auth as an
-``httpx.Auth``, and around each send the runtime's own work: the rate limiter, retries with backoff,
-one :class:`ApiCallMade` event per attempt, and the translation of failures into flowdesk's errors. That
-work is kept to a few microseconds per request: paging through an API is dominated by the server.
+One pooled wire per connection (keep-alive across pages and flows; aiohttp directly, or httpx where an
+auth flow or transport needs it: see ``_wire``), and around each send the runtime's own work: the rate
+limiter, retries with backoff, one :class:`ApiCallMade` event per attempt, and the translation of failures
+into flowdesk's errors. That work is kept to a few microseconds per request: paging through an API is
+dominated by the server.
 """
 
 from __future__ import annotations
@@ -29,19 +30,12 @@ from flowdesk.connections._errors import (
 from flowdesk.connections._pagination import Page, iterate_pages
 from flowdesk.connections._ratelimit import RateLimiter
 from flowdesk.connections._redact import api_key_query_names, connection_secret_texts, redact_url
-from flowdesk.connections._request import UNSET, build_request
-from flowdesk.connections._response import (
-    ApiResponse,
-    TestResult,
-    body_text,
-    links_of,
-    looks_like_json,
-    parse_body,
-    preview,
-)
+from flowdesk.connections._request import UNSET, Outgoing, build_request
+from flowdesk.connections._response import ApiResponse, TestResult, body_text, looks_like_json, parse_body, preview
 from flowdesk.connections._retry import backoff_delay, may_resend, retry_after_delay
-from flowdesk.connections._spool import ReceivedBody, read_body, remove_spooled
-from flowdesk.connections._transport import build_transport
+from flowdesk.connections._spool import remove_spooled
+from flowdesk.connections._transport import build_ssl_context, build_transport, resolve_proxy
+from flowdesk.connections._wire import AiohttpWire, HttpxWire, Received, Spool, Wire, static_auth
 from flowdesk.model.connection import Connection, Entity
 from flowdesk.model.errors import ApiError, FlowdeskError, HttpStatusError, ReauthorizationNeededError, UserError
 from flowdesk.model.events import ApiCallMade
@@ -64,8 +58,9 @@ _NO_OPTIONS: dict[str, Any] = {
 class ConnectionClient:
     """The HTTP client of one connection; share it between every flow and call using that connection.
 
-    ``transport`` replaces the production transport (tests pass ``httpx.AsyncHTTPTransport()`` for respx,
-    or a mock); the connection's TLS and proxy settings then do not apply. ``on_event`` receives one
+    ``transport`` replaces the production wire with httpx on that transport (tests pass
+    ``httpx.AsyncHTTPTransport()`` for respx, or a mock); the connection's TLS and proxy settings then do
+    not apply. ``on_event`` receives one
     :class:`ApiCallMade` per attempt (token requests included). ``rate_limiter`` may be shared by several
     clients of the same connection; by default the client makes its own from ``connection.rate_limit``.
     ``on_token`` receives every new OAuth token to persist; ``on_reauth_needed`` hears when the provider refused
@@ -98,8 +93,6 @@ class ConnectionClient:
         self._clock = clock or time.time
         self._retry = connection.retry
         self._retry_on = frozenset(connection.retry.on)
-        if transport is None:
-            transport = build_transport(connection)
         if rate_limiter is None:
             limit = connection.rate_limit
             timing: dict[str, Any] = {"clock": clock, "wall_clock": clock} if clock is not None else {}
@@ -107,26 +100,37 @@ class ConnectionClient:
                 limit.requests if limit else None, limit.per_s if limit else 1.0, sleep=sleep, **timing
             )
         self.rate_limiter = rate_limiter
-        self._auth = build_auth(
-            connection,
-            transport,
-            clock=self._clock,
-            on_token=on_token,
-            report=self._report_token_call if on_event is not None else None,
-            load_stored=load_stored_token,
-        )
-        self._oauth = isinstance(self._auth, OAuth2BearerAuth)
         self._redact_names = api_key_query_names(connection)
         self._secrets = connection_secret_texts(connection)
-        self._http = httpx.AsyncClient(
-            base_url=connection.base_url,
-            transport=transport,
-            auth=self._auth,
-            headers={"User-Agent": f"flowdesk/{__version__}", **connection.headers},
-            timeout=connection.timeout,
-            follow_redirects=True,
-            trust_env=False,  # the proxy is resolved onto the transport (see _transport)
-        )
+        self._base_url = connection.base_url
+        default_headers = {"User-Agent": f"flowdesk/{__version__}", **connection.headers}
+        fixed_auth = static_auth(connection)
+        proxy = resolve_proxy(connection) if transport is None else None
+        self._auth: httpx.Auth | None = None
+        self._wire: Wire
+        if transport is None and fixed_auth is not None and (proxy is None or proxy.url.scheme == "http"):
+            self._wire = AiohttpWire(
+                default_headers=default_headers,
+                auth=fixed_auth,
+                timeout=connection.timeout,
+                ssl_context=build_ssl_context(connection),
+                proxy=proxy,
+            )
+        else:
+            if transport is None:
+                transport = build_transport(connection)
+            self._auth = build_auth(
+                connection,
+                transport,
+                clock=self._clock,
+                on_token=on_token,
+                report=self._report_token_call if on_event is not None else None,
+                load_stored=load_stored_token,
+            )
+            self._wire = HttpxWire(
+                default_headers=default_headers, auth=self._auth, timeout=connection.timeout, transport=transport
+            )
+        self._oauth = isinstance(self._auth, OAuth2BearerAuth)
 
     async def __aenter__(self) -> ConnectionClient:
         return self
@@ -138,7 +142,7 @@ class ConnectionClient:
         """Close the pooled connections (and the OAuth token client)."""
         if isinstance(self._auth, OAuth2BearerAuth):
             await self._auth.source.aclose()
-        await self._http.aclose()
+        await self._wire.aclose()
 
     async def refresh_token(self) -> float | None:
         """Renew the OAuth token now (refresh grant, or a new client-credentials token); returns its expiry.
@@ -205,7 +209,7 @@ class ConnectionClient:
             OperationalError: the spool file cannot be written (disk full, ``spool_dir`` missing).
         """
         request = build_request(
-            self._http,
+            self._base_url,
             entity,
             method=method,
             path=path,
@@ -239,8 +243,11 @@ class ConnectionClient:
         body_from_item: bool = False,
         raise_for_status: bool = True,
         node_id: str | None = None,
+        concurrency: int = 1,
     ) -> AsyncIterator[Page]:
-        """Every page of ``entity`` following its pagination, fetched one after the other as you iterate.
+        """Every page of ``entity`` following its pagination, in order, fetched as you iterate: one after the
+        other, or up to ``concurrency`` at once where the next pages' parameters are known in advance (an
+        offset-paginated entity whose first page reports the total). The rate limit holds either way.
 
         Raises (while iterating): as :meth:`send`, and InvalidResponseError when a page is not JSON where
         records are expected or the server repeats a cursor, link or page.
@@ -259,16 +266,22 @@ class ConnectionClient:
             "variables": variables,
             "body_from_item": body_from_item,
         }
-        return self._pages(entity, options, node_id, raise_for_status, self._retry.count)
+        return self._pages(entity, options, node_id, raise_for_status, self._retry.count, concurrency)
 
     def _pages(
-        self, entity: Entity, options: dict[str, Any], node_id: str | None, raise_for_status: bool, retries: int
+        self,
+        entity: Entity,
+        options: dict[str, Any],
+        node_id: str | None,
+        raise_for_status: bool,
+        retries: int,
+        concurrency: int = 1,
     ) -> AsyncGenerator[Page, None]:
         async def fetch(extra_query: Mapping[str, Any] | None, url: str | None) -> ApiResponse:
-            request = build_request(self._http, entity, extra_query=extra_query, url=url, **options)
+            request = build_request(self._base_url, entity, extra_query=extra_query, url=url, **options)
             return await self._execute(request, entity, node_id, raise_for_status, retries)
 
-        return iterate_pages(entity, fetch)
+        return iterate_pages(entity, fetch, concurrency)
 
     async def records(
         self,
@@ -340,7 +353,7 @@ class ConnectionClient:
                 await pages.aclose()
                 response, records = page.response, page.records if entity.data_path else None
             else:
-                request = build_request(self._http, None, **_NO_OPTIONS)
+                request = build_request(self._base_url, None, **_NO_OPTIONS)
                 response, records = await self._execute(request, None, None, True, 0), None
         except FlowdeskError as exc:
             elapsed = (time.perf_counter() - started) * 1000
@@ -358,15 +371,15 @@ class ConnectionClient:
 
     async def _execute(
         self,
-        request: httpx.Request,
+        request: Outgoing,
         entity: Entity | None,
         node_id: str | None,
         raise_for_status: bool,
         retries: int,
-        spool: tuple[int, Path | None] | None = None,
+        spool: Spool | None = None,
     ) -> ApiResponse:
         method = request.method
-        url = redact_url(str(request.url), self._redact_names)
+        url = redact_url(request.url, self._redact_names)
         resendable = may_resend(method, entity.idempotent if entity is not None else False, request.headers)
         policy = self._retry
         limiter = self.rate_limiter
@@ -376,7 +389,7 @@ class ConnectionClient:
             await limiter.acquire()
             started = time.perf_counter()
             try:
-                response, received = await self._receive(request, spool)
+                response = await self._wire.send(request, spool)
             except TRANSPORT_EXCEPTIONS as exc:
                 elapsed = (time.perf_counter() - started) * 1000
                 error = transport_error(
@@ -400,7 +413,8 @@ class ConnectionClient:
                     self._reauth_needed(exc)
                 raise
             elapsed = (time.perf_counter() - started) * 1000
-            status = response.status_code
+            status = response.status
+            received = response.body
             size = received.size
             limiter.observe(response.headers)
             waited_too_long: float | None = None
@@ -431,10 +445,10 @@ class ConnectionClient:
                 size,
             )
             break
+        content_type = response.headers.get("content-type", "")
         if received.file is None:
-            body, is_json, content_type = parse_body(response, received.content)
+            body, is_json = parse_body(content_type, response.charset, received.content)
         else:  # parsing many megabytes here would hold up the event loop: the caller decides
-            content_type = response.headers.get("content-type", "")
             body, is_json = None, looks_like_json(content_type, received.content)
         result = ApiResponse(
             status=status,
@@ -447,11 +461,11 @@ class ConnectionClient:
             method=method,
             content_type=content_type,
             is_json=is_json,
-            links=links_of(response),
+            links=response.links,
             body_file=received.file,
         )
         if raise_for_status and not ok:
-            refused = self._status_error(result, response, received, entity, waited_too_long)
+            refused = self._status_error(result, response, entity, waited_too_long)
             if received.file is not None:
                 remove_spooled(received.file)  # nobody gets this response
             raise refused
@@ -459,28 +473,14 @@ class ConnectionClient:
             weakref.finalize(result, remove_spooled, received.file)  # the file lives as long as its response
         return result
 
-    async def _receive(
-        self, request: httpx.Request, spool: tuple[int, Path | None] | None
-    ) -> tuple[httpx.Response, ReceivedBody]:
-        """Send ``request`` and read its body (into a spool file past the ``spool`` threshold)."""
-        if spool is None:
-            response = await self._http.send(request)
-            return response, ReceivedBody(response.content, None, len(response.content))
-        response = await self._http.send(request, stream=True)
-        try:
-            return response, await read_body(response, *spool)
-        finally:
-            await response.aclose()
-
     def _status_error(
         self,
         result: ApiResponse,
-        response: httpx.Response,
-        received: ReceivedBody,
+        response: Received,
         entity: Entity | None,
         waited_too_long: float | None,
     ) -> ApiError:
-        text = excerpt(body_text(response, received.content), self._secrets) if result.size else None
+        text = excerpt(body_text(response.charset, response.body.content), self._secrets) if result.size else None
         if result.status == 401 and self._oauth:
             refused = ReauthorizationNeededError(
                 f"{result.method} {result.url} failed: HTTP 401 even with a newly fetched OAuth token",
@@ -501,7 +501,7 @@ class ConnectionClient:
             method=result.method,
             url=result.url,
             status=result.status,
-            reason=response.reason_phrase,
+            reason=response.reason,
             attempts=result.attempts,
             body_excerpt=text,
             connection=self.connection.name,
@@ -549,6 +549,6 @@ class ConnectionClient:
         self._emit(None, None, method, url, status, elapsed, 1, False, failed, None)
 
 
-def _status_text(response: httpx.Response) -> str:
-    reason = response.reason_phrase
-    return f"HTTP {response.status_code} {reason}" if reason else f"HTTP {response.status_code}"
+def _status_text(response: Received) -> str:
+    reason = response.reason
+    return f"HTTP {response.status} {reason}" if reason else f"HTTP {response.status}"

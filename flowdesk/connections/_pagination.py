@@ -4,10 +4,16 @@ Each strategy asks ``fetch`` for the next page (extra query parameters, or the a
 ``next`` link) and decides from the page whether there is another. A server that answers the same
 cursor, link or full page again would make the loop endless: that stops with an
 :class:`InvalidResponseError` naming what repeated.
+
+Offset pagination whose first page reports the total may fetch the remaining pages several at a time
+(``concurrency``): their offsets are all known. Pages are still yielded in order, and at most
+``concurrency`` are in flight or waiting to be taken, so memory stays bounded.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -37,8 +43,9 @@ class Page:
     records: list[Any]
 
 
-async def iterate_pages(entity: Entity, fetch: Fetch) -> AsyncGenerator[Page, None]:
-    """Every page of ``entity`` in order; one page for an entity without pagination.
+async def iterate_pages(entity: Entity, fetch: Fetch, concurrency: int = 1) -> AsyncGenerator[Page, None]:
+    """Every page of ``entity`` in order; one page for an entity without pagination. ``concurrency`` pages
+    may be in flight at once where their parameters are known in advance (offsets below a reported total).
 
     A non-2xx page (only when the caller asked not to raise) is yielded without records and ends the loop.
 
@@ -50,7 +57,7 @@ async def iterate_pages(entity: Entity, fetch: Fetch) -> AsyncGenerator[Page, No
     data_path = entity.data_path
     number = 0
 
-    async def page_of(response: ApiResponse) -> Page:
+    def page_of(response: ApiResponse) -> Page:
         nonlocal number
         number += 1
         records = response.records(data_path) if response.ok else []
@@ -59,9 +66,7 @@ async def iterate_pages(entity: Entity, fetch: Fetch) -> AsyncGenerator[Page, No
     if isinstance(strategy, OffsetPagination):
         offset, previous = strategy.start, None
         while True:
-            page = await page_of(
-                await fetch({strategy.offset_param: offset, strategy.limit_param: strategy.limit}, None)
-            )
+            page = page_of(await fetch({strategy.offset_param: offset, strategy.limit_param: strategy.limit}, None))
             _check_repeat(entity, page, previous, f"{strategy.offset_param}={offset}")
             yield page
             if not page.response.ok or len(page.records) < strategy.limit:
@@ -70,13 +75,17 @@ async def iterate_pages(entity: Entity, fetch: Fetch) -> AsyncGenerator[Page, No
             if total is not None and offset + len(page.records) >= total:
                 return
             offset, previous = offset + strategy.limit, page.records
+            if total is not None and concurrency > 1:
+                async for page in _offsets_ahead(entity, fetch, page_of, offset, total, concurrency, previous):
+                    yield page
+                return
     elif isinstance(strategy, PagePagination):
         current, previous = strategy.start, None
         while True:
             extra: dict[str, Any] = {strategy.page_param: current}
             if strategy.size_param:
                 extra[strategy.size_param] = strategy.size
-            page = await page_of(await fetch(extra, None))
+            page = page_of(await fetch(extra, None))
             _check_repeat(entity, page, previous, f"{strategy.page_param}={current}")
             yield page
             if not page.response.ok or not page.records:
@@ -98,7 +107,7 @@ async def iterate_pages(entity: Entity, fetch: Fetch) -> AsyncGenerator[Page, No
             extra = dict(limit)
             if cursor is not None:
                 extra[strategy.cursor_param] = cursor
-            page = await page_of(await fetch(extra, None))
+            page = page_of(await fetch(extra, None))
             yield page
             if not page.response.ok:
                 return
@@ -113,7 +122,7 @@ async def iterate_pages(entity: Entity, fetch: Fetch) -> AsyncGenerator[Page, No
         next_url: str | None = None
         seen = set()
         while True:
-            page = await page_of(await fetch(None, next_url))
+            page = page_of(await fetch(None, next_url))
             yield page
             if not page.response.ok:
                 return
@@ -124,7 +133,51 @@ async def iterate_pages(entity: Entity, fetch: Fetch) -> AsyncGenerator[Page, No
                 raise _repeated(entity, page, f"the next link {_short(redact_url(next_url))}")
             seen.add(next_url)
     else:
-        yield await page_of(await fetch(None, None))
+        yield page_of(await fetch(None, None))
+
+
+async def _offsets_ahead(
+    entity: Entity,
+    fetch: Fetch,
+    page_of: Callable[[ApiResponse], Page],
+    offset: int,
+    total: int,
+    concurrency: int,
+    previous: list[Any],
+) -> AsyncGenerator[Page, None]:
+    """The pages from ``offset`` up to ``total``, ``concurrency`` requests at a time, in order.
+
+    A failed page stops the iteration with its error; a short page (the data shrank since the first page)
+    ends it. Either way, and when the consumer stops early, the requests still in flight are cancelled.
+    """
+    strategy = entity.pagination
+    assert isinstance(strategy, OffsetPagination)
+    offsets = iter(range(offset, total, strategy.limit))
+    pending: deque[tuple[int, asyncio.Future[ApiResponse]]] = deque()
+
+    def launch() -> None:
+        for next_offset in offsets:
+            query = {strategy.offset_param: next_offset, strategy.limit_param: strategy.limit}
+            pending.append((next_offset, asyncio.ensure_future(fetch(query, None))))
+            return
+
+    try:
+        for _ in range(concurrency):
+            launch()
+        while pending:
+            current, request = pending.popleft()
+            response = await request
+            launch()
+            page = page_of(response)
+            _check_repeat(entity, page, previous, f"{strategy.offset_param}={current}")
+            yield page
+            if not page.response.ok or len(page.records) < strategy.limit:
+                return
+            previous = page.records
+    finally:
+        for _, request in pending:
+            request.cancel()
+        await asyncio.gather(*(request for _, request in pending), return_exceptions=True)
 
 
 def _check_repeat(entity: Entity, page: Page, previous: list[Any] | None, where: str) -> None:

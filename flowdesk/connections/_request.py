@@ -12,12 +12,11 @@ import json
 import re
 from collections import ChainMap
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import quote
-
-import httpx
+from urllib.parse import quote, urlencode, urlsplit
 
 from flowdesk.model.connection import Entity
 from flowdesk.model.errors import UserError
@@ -35,6 +34,21 @@ UNSET: Final = _Unset.UNSET
 """``body=UNSET`` (the default) means "the entity's body"; ``body=None`` means "no body"."""
 
 BODY_TYPES = ("json", "form", "multipart", "text")
+
+
+@dataclass(slots=True)
+class Outgoing:
+    """One request, built and encoded, before auth: what either wire (aiohttp or httpx) sends.
+
+    ``url`` is absolute with its query; ``headers`` are the request's own (the connection's defaults and
+    its auth are added by the wire); ``content`` is the encoded body.
+    """
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    content: bytes | None = None
+
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][\w\-]*(?:\.[\w\-]+|\[\d+\])*)\}")  # as in model.templating
 
@@ -95,7 +109,7 @@ def fill_path(
 
 
 def build_request(
-    http: httpx.AsyncClient,
+    base_url: str,
     entity: Entity | None,
     *,
     method: str | None,
@@ -111,9 +125,10 @@ def build_request(
     body_from_item: bool,
     extra_query: Mapping[str, Any] | None = None,
     url: str | None = None,
-) -> httpx.Request:
+) -> Outgoing:
     """The request for one call. ``extra_query`` (pagination) wins over everything; ``url`` (a followed
-    ``next`` link) replaces path and query.
+    ``next`` link) replaces path and query. A relative path is joined to ``base_url`` as httpx joins a
+    client's ``base_url`` (``/api`` + ``/customers`` → ``/api/customers``).
 
     Raises:
         TemplateError: a placeholder matches nothing.
@@ -140,28 +155,57 @@ def build_request(
         payload = render(entity.body, item, variables)
     else:
         payload = None
-    kwargs: dict[str, Any] = {}
+    address = _join(base_url, target, query_values)
+    out = Outgoing(verb, address, header_values or {})
     if files:
-        kwargs["files"] = {name: _file(value) for name, value in files.items()}
-        if payload is not None:
-            kwargs["data"] = _form(payload, "multipart")
+        fields = _form(payload, "multipart") if payload is not None else None
+        _encode_multipart(out, {name: _file(value) for name, value in files.items()}, fields)
     elif payload is not None:
         if kind == "json":
-            kwargs["json"] = payload
-        elif kind in ("form", "multipart"):
+            try:  # as httpx encodes json=: compact, UTF-8, no NaN
+                text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            except (TypeError, ValueError) as exc:
+                raise UserError(f"the JSON body cannot be encoded: {exc}") from exc
+            _set_body(out, text.encode(), "application/json")
+        elif kind == "form":
+            _set_body(out, urlencode(_form(payload, kind), doseq=True).encode(), "application/x-www-form-urlencoded")
+        elif kind == "multipart":  # fields as file parts without a file name: multipart/form-data even with no file
             fields = _form(payload, kind)
-            if kind == "form":
-                kwargs["data"] = fields
-            else:  # fields as file parts without a file name: multipart/form-data even with no file
-                kwargs["files"] = [(name, (None, text)) for name, value in fields.items() for text in _as_list(value)]
+            _encode_multipart(out, [(name, (None, text)) for name, value in fields.items() for text in _as_list(value)])
         else:
-            kwargs["content"] = payload if isinstance(payload, bytes) else to_text(payload)
-            if header_values is None or not any(k.lower() == "content-type" for k in header_values):
-                header_values = {**(header_values or {}), "Content-Type": "text/plain; charset=utf-8"}
-    try:
-        return http.build_request(verb, target, params=query_values, headers=header_values, **kwargs)
-    except httpx.InvalidURL as exc:
-        raise UserError(f"invalid URL {target!r}: {exc}") from exc
+            _set_body(
+                out,
+                payload if isinstance(payload, bytes) else to_text(payload).encode(),
+                "text/plain; charset=utf-8",
+            )
+    return out
+
+
+def _join(base_url: str, target: str, query: Mapping[str, Any] | None) -> str:
+    parts = urlsplit(target)
+    if parts.scheme:
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise UserError(f"invalid URL {target!r}: it must start with http:// or https:// and name a host")
+        address = target
+    else:
+        address = base_url.rstrip("/") + "/" + target.lstrip("/")
+    if query:
+        address += ("&" if "?" in address else "?") + urlencode(query, doseq=True)
+    return address
+
+
+def _set_body(out: Outgoing, content: bytes, content_type: str) -> None:
+    out.content = content
+    if not any(name.lower() == "content-type" for name in out.headers):
+        out.headers["Content-Type"] = content_type
+
+
+def _encode_multipart(out: Outgoing, files: Any, fields: Mapping[str, Any] | None = None) -> None:
+    """multipart/form-data as httpx encodes it (boundary, file names, content types)."""
+    import httpx
+
+    request = httpx.Request(out.method, "http://multipart.invalid/", files=files, data=fields)
+    _set_body(out, request.read(), request.headers["content-type"])
 
 
 def _query(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import orjson
 
 from flowdesk.model.errors import InvalidResponseError
 from flowdesk.model.jsonpath import find_all
@@ -116,18 +116,20 @@ class TestResult:
     hint: str | None
 
 
-def parse_body(response: httpx.Response, content: bytes) -> tuple[Any, bool, str]:
-    """``(body, is_json, content_type)`` of ``response`` whose (decoded) body is ``content``: JSON when the
-    content type says so (or, without one, when it parses), else the text; ``None`` for an empty body."""
-    content_type = response.headers.get("content-type", "")
+def parse_body(content_type: str, charset: str | None, content: bytes) -> tuple[Any, bool]:
+    """``(body, is_json)`` of a (decoded) body ``content``: JSON when the content type says so (or, without
+    one, when it parses), else the text; ``None`` for an empty body."""
     if not content:
-        return None, False, content_type
+        return None, False
     if looks_like_json(content_type, content):
         try:
-            return json.loads(content), True, content_type
-        except ValueError:
-            pass
-    return body_text(response, content), False, content_type
+            return orjson.loads(content), True
+        except orjson.JSONDecodeError:
+            try:  # what orjson refuses but Python reads: NaN, Infinity, integers beyond 64 bits
+                return json.loads(content), True
+            except ValueError:
+                pass
+    return body_text(charset, content), False
 
 
 def looks_like_json(content_type: str, head: bytes) -> bool:
@@ -135,17 +137,12 @@ def looks_like_json(content_type: str, head: bytes) -> bool:
     return "json" in content_type or (not content_type and head[:1] in (b"{", b"["))
 
 
-def body_text(response: httpx.Response, content: bytes) -> str:
-    """``content`` decoded as httpx's ``response.text`` decodes a body (the charset, else UTF-8)."""
-    return content.decode(response.encoding or "utf-8", errors="replace")
-
-
-def links_of(response: httpx.Response) -> dict[str, str]:
-    """``rel`` → absolute URL for each ``Link`` header entry (RFC 8288)."""
-    if "link" not in response.headers:
-        return {}
-    base = response.url
-    return {rel: str(base.join(link["url"])) for rel, link in response.links.items() if rel and link.get("url")}
+def body_text(charset: str | None, content: bytes) -> str:
+    """``content`` decoded by the response's charset, else as UTF-8 (as httpx's ``response.text``)."""
+    try:
+        return content.decode(charset or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        return content.decode("utf-8", errors="replace")
 
 
 def preview(value: Any, depth: int = 0) -> Any:

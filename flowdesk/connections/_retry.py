@@ -21,8 +21,8 @@ JITTER = 0.1
 
 
 def may_resend(method: str, idempotent: bool, headers: Mapping[str, str]) -> bool:
-    """Whether a request whose outcome is unknown may be sent again."""
-    return method in SAFE_METHODS or idempotent or "idempotency-key" in headers
+    """Whether a request whose outcome is unknown may be sent again (header names in any case)."""
+    return method in SAFE_METHODS or idempotent or any(name.lower() == "idempotency-key" for name in headers)
 
 
 def backoff_delay(policy: RetryPolicy, attempt: int, rand: Callable[[], float] = random.random) -> float:

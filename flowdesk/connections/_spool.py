@@ -10,11 +10,10 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import AsyncIterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
-
-import httpx
 
 from flowdesk.model.errors import OperationalError
 
@@ -32,23 +31,26 @@ class ReceivedBody:
     size: int
 
 
-async def read_body(response: httpx.Response, spool_over: int, spool_dir: Path | None) -> ReceivedBody:
-    """Read a streamed ``response``'s body; past ``spool_over`` bytes (or a larger Content-Length) write it
-    to a new file in ``spool_dir`` (the system's temporary directory by default) instead of memory.
+async def read_body(
+    chunks: AsyncIterable[bytes], headers: Mapping[str, str], spool_over: int, spool_dir: Path | None
+) -> ReceivedBody:
+    """Read a streamed body (its decoded ``chunks`` and its response's ``headers``); past ``spool_over``
+    bytes (or a larger Content-Length) write it to a new file in ``spool_dir`` (the system's temporary
+    directory by default) instead of memory.
 
     The file is removed again if the read fails or is cancelled.
 
     Raises:
         OperationalError: the temporary file cannot be created or written (disk full, no such folder).
-        httpx.TransportError (and the transport's own errors): the connection broke mid-body.
+        the wire's transport errors (httpx's or aiohttp's): the connection broke mid-body.
     """
-    spool_now = _declared_length(response) > spool_over
+    spool_now = _declared_length(headers) > spool_over
     buffered: list[bytes] = []
     size = 0
     spool: _SpoolFile | None = None
     head = b""
     try:
-        async for chunk in response.aiter_bytes():
+        async for chunk in chunks:
             size += len(chunk)
             if spool is not None:
                 spool.write(chunk)  # one chunk (16-64 KB) at a time: microseconds, fine on the loop
@@ -112,12 +114,12 @@ def _write_error(where: Path, exc: OSError) -> OperationalError:
     )
 
 
-def _declared_length(response: httpx.Response) -> int:
+def _declared_length(headers: Mapping[str, str]) -> int:
     """The Content-Length of an uncompressed body (compressed bodies grow when decoded: ``-1``)."""
-    if response.headers.get("content-encoding", "identity").lower() not in ("", "identity"):
+    if headers.get("content-encoding", "identity").lower() not in ("", "identity"):
         return -1
     try:
-        return int(response.headers.get("content-length", "-1"))
+        return int(headers.get("content-length", "-1"))
     except ValueError:
         return -1
 

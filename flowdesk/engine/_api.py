@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from flowdesk.connections import UNSET, ApiResponse, ConnectionClient
-from flowdesk.engine._fields import MISSING, as_item, get_field, join_key, set_field
+from flowdesk.engine._fields import MISSING, as_items, get_field, join_key, set_field
 from flowdesk.engine._inbox import Batch
 from flowdesk.engine._node import ItemFailedError, Node, NodeFailedError
 from flowdesk.model.connection import Connection, Entity
@@ -179,7 +179,7 @@ class ApiCallNode(Node):
             self._check_contract(response)
             await self.emit("out", [self._mapped(item, response)])
         elif config.all_pages:
-            pages = client.pages(entity, raise_for_status=not raw, **options)
+            pages = client.pages(entity, raise_for_status=not raw, concurrency=config.concurrency, **options)
             try:
                 async for page in pages:
                     if raw:
@@ -187,7 +187,7 @@ class ApiCallNode(Node):
                         await self.emit("out", [response_item(page.response)])
                     else:
                         self._check_contract(page.response, page.records)
-                        await self.emit("out", [as_item(r) for r in page.records])
+                        await self.emit("out", as_items(page.records))
             finally:
                 await close_pages(pages)
         else:
@@ -198,7 +198,7 @@ class ApiCallNode(Node):
             else:
                 records = response.records(entity.data_path)
                 self._check_contract(response, records)
-                await self.emit("out", [as_item(r) for r in records])
+                await self.emit("out", as_items(records))
 
     def _mapped(self, item: Any, response: ApiResponse) -> dict[str, Any]:
         new = dict(item)

@@ -70,6 +70,13 @@ def as_item(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"value": value}
 
 
+def as_items(values: list[Any]) -> list[dict[str, Any]]:
+    """:func:`as_item` of each value; a list of objects (the usual page of records) is passed on as it is."""
+    if all(type(value) is dict for value in values):
+        return values
+    return [as_item(value) for value in values]
+
+
 def short(value: Any, limit: int = 160) -> str:
     """A one-line excerpt of an item for messages."""
     text = repr(value)

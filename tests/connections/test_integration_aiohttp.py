@@ -53,7 +53,7 @@ async def test_pages_retries_and_errors_over_aiohttp(server) -> None:
     )
     entity = Entity(name="items", path="/api/items", data_path="$.data", pagination={"type": "offset", "limit": 10})
     async with ConnectionClient(conn, on_event=events.append) as client:
-        assert type(client._http._transport).__name__ == "AiohttpTransport"
+        assert type(client._wire).__name__ == "AiohttpWire"
         ids = [r["id"] async for r in client.records(entity)]
         assert ids == list(range(25))
         response = await client.send(

@@ -8,7 +8,7 @@ import pytest
 from flowdesk.model import Entity
 from flowdesk.model.errors import InvalidResponseError
 
-from .conftest import BASE
+from .conftest import BASE, make_connection
 
 
 def _items(start: int, count: int) -> list[dict]:
@@ -161,3 +161,98 @@ async def test_offset_stops_at_the_total_without_asking_for_an_empty_page(respx_
         records = [r async for r in client.records(entity)]
     assert [r["id"] for r in records] == [0, 1, 2, 3, 4, 5]
     assert route.call_count == 3
+
+
+class _OffsetServer:
+    """Answers offset pages of ``total`` records with ``total`` in each body; tracks requests in flight.
+
+    Each answer waits on an event the test releases, so several requests are really in flight at once.
+    """
+
+    def __init__(self, total: int, fail_at: int | None = None, shrink_to: int | None = None) -> None:
+        import asyncio
+
+        self.total, self.fail_at, self.shrink_to = total, fail_at, shrink_to
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.offsets: list[int] = []
+        self.release = asyncio.Event()
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        offset, limit = int(request.url.params["offset"]), int(request.url.params["limit"])
+        self.offsets.append(offset)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        if offset > 0:
+            await self.release.wait()
+        self.in_flight -= 1
+        if offset == self.fail_at:
+            return httpx.Response(404, json={"error": "gone"})
+        end = min(offset + limit, self.shrink_to if self.shrink_to is not None and offset > 0 else self.total)
+        return httpx.Response(200, json={"data": _items(offset, max(0, end - offset)), "total": self.total})
+
+
+def _total_entity(limit: int = 10) -> Entity:
+    return Entity(
+        name="items",
+        path="/items",
+        data_path="$.data",
+        pagination={"type": "offset", "limit": limit, "total_path": "$.total"},
+    )
+
+
+async def test_offset_pages_with_a_total_come_several_at_once_and_in_order(respx_mock, client_for) -> None:
+    import asyncio
+
+    server = _OffsetServer(total=95)
+    respx_mock.get(f"{BASE}/items").mock(side_effect=server)
+    async with client_for() as client:
+        pages = client.pages(_total_entity(), concurrency=4)
+        first = await anext(pages)
+        second = asyncio.ensure_future(anext(pages))
+        for _ in range(1000):  # yield to the loop until the next four offsets are asked for, before any answer
+            if server.in_flight == 4:
+                break
+            await asyncio.sleep(0)
+        assert server.in_flight == 4
+        server.release.set()
+        rest = [await second] + [page async for page in pages]
+    ids = [r["id"] for page in [first, *rest] for r in page.records]
+    assert ids == list(range(95))  # every record once, in order
+    assert [p.number for p in [first, *rest]] == list(range(1, 11))
+    assert server.most_in_flight == 4  # never more than the concurrency asked for
+    assert sorted(server.offsets) == list(range(0, 100, 10))  # no offset asked twice, none past the total
+
+
+async def test_a_failed_page_stops_the_parallel_pages_with_its_error(respx_mock, client_for, events) -> None:
+    server = _OffsetServer(total=200, fail_at=30)
+    server.release.set()
+    respx_mock.get(f"{BASE}/items").mock(side_effect=server)
+    async with client_for() as client:
+        got: list[int] = []
+        with pytest.raises(Exception, match="404"):
+            async for page in client.pages(_total_entity(), concurrency=4):
+                got.extend(r["id"] for r in page.records)
+    assert got == list(range(30))  # the pages before the failed one, and nothing after it
+    assert len(server.offsets) < 20  # the rest were never asked for
+
+
+async def test_parallel_pages_stop_at_a_short_page(respx_mock, client_for) -> None:
+    server = _OffsetServer(total=100, shrink_to=45)  # the data shrank after the first page said 100
+    server.release.set()
+    respx_mock.get(f"{BASE}/items").mock(side_effect=server)
+    async with client_for() as client:
+        ids = [r["id"] async for r in client.records(_total_entity())]
+        pages = [page async for page in client.pages(_total_entity(), concurrency=3)]
+    assert [r["id"] for page in pages for r in page.records] == ids == list(range(45))
+
+
+async def test_parallel_pages_keep_to_the_rate_limit(respx_mock, client_for, fake_time) -> None:
+    server = _OffsetServer(total=60)
+    server.release.set()
+    respx_mock.get(f"{BASE}/items").mock(side_effect=server)
+    connection = make_connection(rate_limit={"requests": 2, "per_s": 1})
+    async with client_for(connection) as client:
+        pages = [page async for page in client.pages(_total_entity(), concurrency=8)]
+    assert len(pages) == 6
+    assert sum(fake_time.sleeps) >= 2.0  # 6 calls at 2 a second: waited at least 2 s of (fake) time
