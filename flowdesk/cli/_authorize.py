@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from flowdesk.cli._common import open_workspace
+from flowdesk.cli._common import open_workspace, run_async
 from flowdesk.cli._output import note, print_json, when
 from flowdesk.model.errors import UserError
-from flowdesk.workspace import Workspace
+
+if TYPE_CHECKING:
+    from flowdesk.workspace import Workspace
 
 EXIT_OK = 0
 T = TypeVar("T")
@@ -121,6 +122,7 @@ def cmd_disconnect(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, action: Callable[[Workspace], Awaitable[T]]) -> T:
+
     async def run() -> T:
         ws = open_workspace(args)
         try:
@@ -128,4 +130,4 @@ def _run(args: argparse.Namespace, action: Callable[[Workspace], Awaitable[T]]) 
         finally:
             await ws.aclose()
 
-    return asyncio.run(run())
+    return run_async(run())

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import re
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flowdesk.cli._common import key_values, open_workspace
+from flowdesk.cli._common import key_values, open_workspace, run_async
 from flowdesk.cli._output import note, plain, preview, print_json, print_table, when
-from flowdesk.model import Entity, load_connection, secret_values
 from flowdesk.model.errors import UserError
+
+if TYPE_CHECKING:
+    from flowdesk.model import Entity
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -96,6 +97,8 @@ def _register_discover(entity_commands: argparse._SubParsersAction[Any]) -> None
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    from flowdesk.model import load_connection, secret_values
+
     connection = load_connection(args.file)
     ws = open_workspace(args)
     try:
@@ -152,6 +155,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
+
     async def run() -> Any:
         ws = open_workspace(args)
         try:
@@ -159,7 +163,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         finally:
             await ws.aclose()
 
-    result = asyncio.run(run())
+    result = run_async(run())
     if args.json:
         print_json(
             {
@@ -229,11 +233,12 @@ def cmd_entity_list(args: argparse.Namespace) -> int:
 
 
 def cmd_call(args: argparse.Namespace) -> int:
+
     params = key_values(args.param, "-p")
     query = key_values(args.query, "-q")
     headers = key_values(args.header, "-H", sep=":")
     body = _read_body(args.body)
-    return asyncio.run(_call(args, params, query, headers, body))
+    return run_async(_call(args, params, query, headers, body))
 
 
 async def _call(

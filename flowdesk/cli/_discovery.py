@@ -7,10 +7,9 @@ skipped, removed upstream, unchanged); ``--json`` has it all under ``drift``.
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import TYPE_CHECKING, Any
 
-from flowdesk.cli._common import open_workspace
+from flowdesk.cli._common import open_workspace, run_async
 from flowdesk.cli._output import note, print_json, print_table
 
 if TYPE_CHECKING:
@@ -39,6 +38,7 @@ def register_discover(entity_commands: argparse._SubParsersAction[Any]) -> None:
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
+
     async def run() -> Any:
         ws = open_workspace(args)
         try:
@@ -54,7 +54,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
         finally:
             await ws.aclose()
 
-    result = asyncio.run(run())
+    result = run_async(run())
     drift = result.drift
     if args.json:
         print_json(

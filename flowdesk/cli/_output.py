@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 import time
@@ -54,6 +53,8 @@ def when(value: Any) -> str | None:
 
 def plain(value: Any) -> Any:
     """Dataclasses, pydantic models and containers as JSON-ready data, timestamps (``*_at``) readable."""
+    import dataclasses  # not at the top: every command module imports this one, and --help should stay quick
+
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return plain(dataclasses.asdict(value))
     if hasattr(value, "model_dump"):

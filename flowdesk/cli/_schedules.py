@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flowdesk.cli._common import open_workspace
 from flowdesk.cli._output import note, plain, print_json, print_table, when
 from flowdesk.cli._webhooks import report_run, run_until_stopped
-from flowdesk.workspace import ScheduleInfo
+
+if TYPE_CHECKING:
+    from flowdesk.workspace import ScheduleInfo
 
 EXIT_OK = 0
 

@@ -8,7 +8,6 @@ build that misses a plugin, a data file or a hidden import fails here instead of
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import ssl
@@ -18,6 +17,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from flowdesk.cli._common import run_async
 
 TINY_FLOW: dict[str, Any] = {
     "format": "flowdesk.flow",
@@ -73,7 +74,7 @@ def _checks(data_dir: Path) -> list[tuple[str, Callable[[], str]]]:
         return f"{ssl.OPENSSL_VERSION}, {len(context.get_ca_certs()) or 'system'} CA certificates"
 
     def store_and_flow() -> str:
-        return asyncio.run(_store_and_flow(data_dir))
+        return run_async(_store_and_flow(data_dir))
 
     def window() -> str:
         from flowdesk.ui import self_check

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import getpass
 import ipaddress
@@ -11,13 +10,15 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flowdesk.cli._common import open_workspace, port_number
+from flowdesk.cli._common import open_workspace, port_number, run_async
 from flowdesk.cli._output import note, plain, print_json, print_table, when
 from flowdesk.model.errors import OperationalError, UserError
 from flowdesk.webhooks import DEFAULT_HOST, DEFAULT_PORT, STYLES
-from flowdesk.workspace import TriggeredRun, Workspace
+
+if TYPE_CHECKING:
+    from flowdesk.workspace import TriggeredRun, Workspace
 
 EXIT_OK = 0
 SECRET_ENV = "FLOWDESK_WEBHOOK_SECRET"
@@ -148,6 +149,7 @@ def run_until_stopped(ws: Workspace, serve: Callable[[], Awaitable[None]], *, wh
     Raises:
         OperationalError: the address cannot be used (``what`` says which).
     """
+    import asyncio
 
     async def main() -> None:
         task = asyncio.ensure_future(serve())
@@ -161,7 +163,7 @@ def run_until_stopped(ws: Workspace, serve: Callable[[], Awaitable[None]], *, wh
             await ws.aclose()
 
     try:
-        asyncio.run(main())
+        run_async(main())
     except KeyboardInterrupt:
         note("stopped")
     except OSError as exc:
@@ -179,5 +181,3 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-

@@ -7,20 +7,43 @@ are flowdesk's own (:mod:`flowdesk.model.errors`): ``HttpStatusError`` subclasse
 redirect) and raises the ``Authorization*Error`` family; :func:`revoke_tokens` revokes tokens (RFC 7009).
 """
 
-from flowdesk.connections._authorize import (
-    BrowserOpener,
-    IssuedTokens,
-    RevocationOutcome,
-    authorization_settings,
-    authorize_code,
-    revoke_tokens,
-)
-from flowdesk.connections._client import ConnectionClient
-from flowdesk.connections._pagination import Page
-from flowdesk.connections._ratelimit import RateLimiter
-from flowdesk.connections._redact import redact_url
-from flowdesk.connections._request import UNSET
-from flowdesk.connections._response import ApiResponse, TestResult
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flowdesk.connections._authorize import (
+        BrowserOpener,
+        IssuedTokens,
+        RevocationOutcome,
+        authorization_settings,
+        authorize_code,
+        revoke_tokens,
+    )
+    from flowdesk.connections._client import ConnectionClient
+    from flowdesk.connections._pagination import Page
+    from flowdesk.connections._ratelimit import RateLimiter
+    from flowdesk.connections._redact import redact_url
+    from flowdesk.connections._request import UNSET
+    from flowdesk.connections._response import ApiResponse, TestResult
+
+_EXPORTS: dict[str, str] = {
+    "BrowserOpener": "flowdesk.connections._authorize",
+    "IssuedTokens": "flowdesk.connections._authorize",
+    "RevocationOutcome": "flowdesk.connections._authorize",
+    "authorization_settings": "flowdesk.connections._authorize",
+    "authorize_code": "flowdesk.connections._authorize",
+    "revoke_tokens": "flowdesk.connections._authorize",
+    "ConnectionClient": "flowdesk.connections._client",
+    "Page": "flowdesk.connections._pagination",
+    "RateLimiter": "flowdesk.connections._ratelimit",
+    "redact_url": "flowdesk.connections._redact",
+    "UNSET": "flowdesk.connections._request",
+    "ApiResponse": "flowdesk.connections._response",
+    "TestResult": "flowdesk.connections._response",
+}
+"""Public name → the module defining it, imported on first access (see :func:`__getattr__`)."""
 
 __all__ = [
     "UNSET",
@@ -37,3 +60,18 @@ __all__ = [
     "redact_url",
     "revoke_tokens",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use, so that importing the package (or one light submodule of
+    it) does not load what only some commands need."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from flowdesk.connections._errors import TRANSPORT_EXCEPTIONS, excerpt, transport_error
+from flowdesk.connections._errors import excerpt, transport_error, transport_exceptions
 from flowdesk.connections._redact import redact_url
 from flowdesk.model.connection import (
     ApiKeyAuth,
@@ -253,7 +253,7 @@ class OAuth2TokenSource:
                 token = await client.fetch_token(settings.token_url, grant_type="client_credentials", **extra)
             else:
                 token = await client.refresh_token(settings.token_url, refresh_token=self._refresh)
-        except TRANSPORT_EXCEPTIONS as exc:
+        except transport_exceptions() as exc:
             raise transport_error(exc, method="POST", url=url, attempts=1, timeout_s=self._timeout) from exc
         except httpx.HTTPStatusError as exc:
             status = exc.response.status_code

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from flowdesk.connections._auth import SharedTransport, oauth_client
-from flowdesk.connections._errors import TRANSPORT_EXCEPTIONS, excerpt, transport_error
+from flowdesk.connections._errors import excerpt, transport_error, transport_exceptions
 from flowdesk.connections._redact import redact_url
 from flowdesk.connections._transport import build_transport
 from flowdesk.model.connection import Connection, OAuth2Auth
@@ -243,7 +243,7 @@ async def _exchange(
         token = await client.fetch_token(
             settings.token_url, grant_type="authorization_code", code=code, redirect_uri=redirect_uri, **extra
         )
-    except TRANSPORT_EXCEPTIONS as exc:
+    except transport_exceptions() as exc:
         raise transport_error(exc, method="POST", url=url, attempts=1, timeout_s=connection.timeout) from exc
     except httpx.HTTPStatusError as exc:
         status = exc.response.status_code
@@ -341,7 +341,7 @@ async def revoke_tokens(
         for kind, token in tokens:
             try:
                 response = await client.revoke_token(auth.revocation_url, token=token, token_type_hint=kind)
-            except TRANSPORT_EXCEPTIONS as exc:
+            except transport_exceptions() as exc:
                 problems.append(f"the revocation endpoint {url} could not be reached ({type(exc).__name__})")
                 break
             except Exception as exc:

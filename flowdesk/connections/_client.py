@@ -10,22 +10,20 @@ dominated by the server.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from flowdesk import __version__
-from flowdesk.connections._auth import OAuth2BearerAuth, StoredTokenLoader, TokenCallback, build_auth
 from flowdesk.connections._errors import (
-    TRANSPORT_EXCEPTIONS,
     excerpt,
     is_before_send,
     status_error,
     transport_error,
+    transport_exceptions,
 )
 from flowdesk.connections._pagination import Page, iterate_pages
 from flowdesk.connections._ratelimit import RateLimiter
@@ -34,11 +32,16 @@ from flowdesk.connections._request import UNSET, Outgoing, build_request
 from flowdesk.connections._response import ApiResponse, TestResult, body_text, looks_like_json, parse_body, preview
 from flowdesk.connections._retry import backoff_delay, may_resend, retry_after_delay
 from flowdesk.connections._spool import remove_spooled
-from flowdesk.connections._transport import build_ssl_context, build_transport, resolve_proxy
+from flowdesk.connections._transport import build_ssl_context, build_transport, default_ssl_context, resolve_proxy
 from flowdesk.connections._wire import AiohttpWire, HttpxWire, Received, Spool, Wire, static_auth
 from flowdesk.model.connection import Connection, Entity
 from flowdesk.model.errors import ApiError, FlowdeskError, HttpStatusError, ReauthorizationNeededError, UserError
 from flowdesk.model.events import ApiCallMade
+
+if TYPE_CHECKING:  # httpx and the auth flows load only for connections that need the httpx wire
+    import httpx
+
+    from flowdesk.connections._auth import OAuth2TokenSource, StoredTokenLoader, TokenCallback
 
 _NO_OPTIONS: dict[str, Any] = {
     "method": None,
@@ -106,20 +109,22 @@ class ConnectionClient:
         default_headers = {"User-Agent": f"flowdesk/{__version__}", **connection.headers}
         fixed_auth = static_auth(connection)
         proxy = resolve_proxy(connection) if transport is None else None
-        self._auth: httpx.Auth | None = None
+        self._oauth: OAuth2TokenSource | None = None
         self._wire: Wire
         if transport is None and fixed_auth is not None and (proxy is None or proxy.url.scheme == "http"):
             self._wire = AiohttpWire(
                 default_headers=default_headers,
                 auth=fixed_auth,
                 timeout=connection.timeout,
-                ssl_context=build_ssl_context(connection),
+                ssl_context=_tls_for(connection),
                 proxy=proxy,
             )
         else:
+            from flowdesk.connections._auth import OAuth2BearerAuth, build_auth
+
             if transport is None:
                 transport = build_transport(connection)
-            self._auth = build_auth(
+            auth = build_auth(
                 connection,
                 transport,
                 clock=self._clock,
@@ -128,9 +133,10 @@ class ConnectionClient:
                 load_stored=load_stored_token,
             )
             self._wire = HttpxWire(
-                default_headers=default_headers, auth=self._auth, timeout=connection.timeout, transport=transport
+                default_headers=default_headers, auth=auth, timeout=connection.timeout, transport=transport
             )
-        self._oauth = isinstance(self._auth, OAuth2BearerAuth)
+            if isinstance(auth, OAuth2BearerAuth):
+                self._oauth = auth.source
 
     async def __aenter__(self) -> ConnectionClient:
         return self
@@ -140,8 +146,8 @@ class ConnectionClient:
 
     async def aclose(self) -> None:
         """Close the pooled connections (and the OAuth token client)."""
-        if isinstance(self._auth, OAuth2BearerAuth):
-            await self._auth.source.aclose()
+        if self._oauth is not None:
+            await self._oauth.aclose()
         await self._wire.aclose()
 
     async def refresh_token(self) -> float | None:
@@ -152,17 +158,17 @@ class ConnectionClient:
             ReauthorizationNeededError: the token endpoint refused; the user must authorise again.
             TransportError: the token endpoint could not be reached.
         """
-        if not isinstance(self._auth, OAuth2BearerAuth):
+        if self._oauth is None:
             raise UserError(
                 f"connection {self.connection.name!r} uses {self.connection.auth.type} auth: it has no OAuth token "
                 "to refresh"
             )
         try:
-            await self._auth.source.refresh_now()
+            await self._oauth.refresh_now()
         except ReauthorizationNeededError as exc:
             self._reauth_needed(exc)
             raise
-        return self._auth.source.expires_at
+        return self._oauth.expires_at
 
     def _reauth_needed(self, error: ReauthorizationNeededError) -> None:
         if self._on_reauth_needed is not None:
@@ -390,7 +396,7 @@ class ConnectionClient:
             started = time.perf_counter()
             try:
                 response = await self._wire.send(request, spool)
-            except TRANSPORT_EXCEPTIONS as exc:
+            except transport_exceptions() as exc:
                 elapsed = (time.perf_counter() - started) * 1000
                 error = transport_error(
                     exc,
@@ -481,7 +487,7 @@ class ConnectionClient:
         waited_too_long: float | None,
     ) -> ApiError:
         text = excerpt(body_text(response.charset, response.body.content), self._secrets) if result.size else None
-        if result.status == 401 and self._oauth:
+        if result.status == 401 and self._oauth is not None:
             refused = ReauthorizationNeededError(
                 f"{result.method} {result.url} failed: HTTP 401 even with a newly fetched OAuth token",
                 hint=(
@@ -547,6 +553,15 @@ class ConnectionClient:
     def _report_token_call(self, method: str, url: str, status: int | None, elapsed: float, error: str | None) -> None:
         failed = error or (None if status is not None and status < 400 else f"HTTP {status}")
         self._emit(None, None, method, url, status, elapsed, 1, False, failed, None)
+
+
+def _tls_for(connection: Connection) -> Callable[[], ssl.SSLContext]:
+    """The connection's TLS context, checked now (a bad CA file is reported at once) but, for the default
+    one, loaded on first use: a run against a plain-HTTP API never pays for reading the CA bundle."""
+    if connection.verify_ssl and not connection.ca_bundle and connection.client_cert is None:
+        return default_ssl_context
+    context = build_ssl_context(connection)
+    return lambda: context
 
 
 def _status_text(response: Received) -> str:

@@ -8,10 +8,9 @@ else (``raise ... from exc`` keeps the original for debugging).
 from __future__ import annotations
 
 import ssl
+import sys
 from collections.abc import Iterable
-
-import aiohttp
-import httpx
+from typing import Any
 
 from flowdesk.connections._redact import scrub
 from flowdesk.model.errors import (
@@ -30,14 +29,34 @@ from flowdesk.model.errors import (
 
 EXCERPT_CHARS = 300
 
-TRANSPORT_EXCEPTIONS: tuple[type[BaseException], ...] = (
-    httpx.TransportError,
-    aiohttp.ClientError,
-    TimeoutError,
-    ssl.SSLError,
-    ConnectionError,
-)
-"""What a send can raise when no usable response came (the aiohttp transport lets some through raw)."""
+_BASE_TRANSPORT_EXCEPTIONS: tuple[type[BaseException], ...] = (TimeoutError, ssl.SSLError, ConnectionError)
+
+
+def _aiohttp_loaded() -> bool:
+    """Whether aiohttp is imported: until a wire loads it (on a client's first request), no aiohttp error can
+    exist, and importing it only to name its errors would cost every command ~0.15 s. Likewise httpx."""
+    return "aiohttp" in sys.modules
+
+
+def _httpx() -> Any:
+    """The httpx module if something loaded it (only the httpx wire does), else ``None``."""
+    return sys.modules.get("httpx")
+
+
+def transport_exceptions() -> tuple[type[BaseException], ...]:
+    """What a send can raise when no usable response came (either wire's library errors, OS and TLS errors).
+
+    For an ``except`` clause, evaluated when an exception propagates: ``except transport_exceptions() as exc``.
+    """
+    found = _BASE_TRANSPORT_EXCEPTIONS
+    httpx = _httpx()
+    if httpx is not None:
+        found = (*found, httpx.TransportError)
+    if _aiohttp_loaded():
+        import aiohttp
+
+        found = (*found, aiohttp.ClientError)
+    return found
 
 
 def excerpt(text: str, secrets: Iterable[str]) -> str | None:
@@ -140,9 +159,8 @@ def transport_error(
             ),
         )
     root = _root_aiohttp(exc)
-    if isinstance(exc, httpx.ProxyError) or isinstance(
-        root, aiohttp.ClientProxyConnectionError | aiohttp.ClientHttpProxyError
-    ):
+    httpx = _httpx()
+    if (httpx is not None and isinstance(exc, httpx.ProxyError)) or _is_aiohttp_proxy_error(root):
         return make(
             ConnectFailedError,
             f"{method} {url}: the proxy failed: {detail}{suffix}",
@@ -165,7 +183,7 @@ def transport_error(
                 "check that the server is up and not overloaded"
             ),
         )
-    if isinstance(exc, httpx.UnsupportedProtocol):
+    if (httpx is not None and isinstance(exc, httpx.UnsupportedProtocol)) or _is_aiohttp_url_error(root):
         return make(
             ConnectFailedError,
             f"{method} {url}: {detail}",
@@ -185,6 +203,8 @@ def _phase(exc: BaseException, root: BaseException | None) -> str:
     so when an aiohttp error is in the chain it decides.
     """
     if root is not None:
+        import aiohttp  # loaded already: root is one of its errors
+
         if isinstance(root, aiohttp.ConnectionTimeoutError):
             return "connect-timeout"
         if isinstance(root, aiohttp.ClientConnectorError):
@@ -192,11 +212,15 @@ def _phase(exc: BaseException, root: BaseException | None) -> str:
         if isinstance(root, aiohttp.ServerTimeoutError):
             return "timeout"
         return "other"
-    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
-        return "connect-timeout"
-    if isinstance(exc, httpx.ConnectError):
-        return "connect"
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+    httpx = _httpx()
+    if httpx is not None:
+        if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+            return "connect-timeout"
+        if isinstance(exc, httpx.ConnectError):
+            return "connect"
+        if isinstance(exc, httpx.TimeoutException):
+            return "timeout"
+    if isinstance(exc, TimeoutError):
         return "timeout"
     return "other"
 
@@ -213,12 +237,37 @@ def _chain(exc: BaseException) -> Iterable[BaseException]:
 def _root_aiohttp(exc: BaseException) -> BaseException | None:
     # httpx_aiohttp maps aiohttp errors coarsely (a server disconnect becomes ConnectTimeout): look at the
     # original to tell them apart.
+    if not _aiohttp_loaded():
+        return None
+    import aiohttp
+
     return next((e for e in _chain(exc) if isinstance(e, aiohttp.ClientError)), None)
 
 
+def _is_aiohttp_proxy_error(root: BaseException | None) -> bool:
+    if root is None:
+        return False
+    import aiohttp  # loaded already: root is one of its errors
+
+    return isinstance(root, aiohttp.ClientProxyConnectionError | aiohttp.ClientHttpProxyError)
+
+
+def _is_aiohttp_url_error(root: BaseException | None) -> bool:
+    if root is None:
+        return False
+    import aiohttp  # loaded already: root is one of its errors
+
+    return isinstance(root, aiohttp.NonHttpUrlClientError | aiohttp.InvalidUrlClientError)
+
+
 def _is_tls(exc: BaseException) -> bool:
+    tls_errors: tuple[type[BaseException], ...] = (ssl.SSLError, ssl.CertificateError)
+    if _aiohttp_loaded():
+        import aiohttp
+
+        tls_errors = (*tls_errors, aiohttp.ClientSSLError)
     for error in _chain(exc):
-        if isinstance(error, ssl.SSLError | ssl.CertificateError | aiohttp.ClientSSLError):
+        if isinstance(error, tls_errors):
             return True
         text = str(error)
         if "CERTIFICATE_VERIFY_FAILED" in text or "SSL:" in text or "[SSL" in text:

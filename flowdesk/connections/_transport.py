@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import ipaddress
 import ssl
-import urllib.request
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import certifi
-import httpx
 
 from flowdesk.model.connection import Connection
 from flowdesk.model.errors import InvalidConfigError, UserError
 
+if TYPE_CHECKING:  # httpx loads when a proxy is set or the httpx wire is built, not for every client
+    import httpx
+
 
 @lru_cache(maxsize=1)
-def _default_context() -> ssl.SSLContext:
+def default_ssl_context() -> ssl.SSLContext:
+    """Verification against certifi's CA bundle, made once per process."""
     # Loading the CA file costs ~15 ms: once per process, shared by every connection with default TLS.
     return ssl.create_default_context(cafile=certifi.where())
 
@@ -36,7 +39,7 @@ def build_ssl_context(connection: Connection) -> ssl.SSLContext:
     """
     cert = connection.client_cert
     if connection.verify_ssl and not connection.ca_bundle and cert is None:
-        return _default_context()
+        return default_ssl_context()
     if connection.verify_ssl:
         context = ssl.create_default_context(cafile=certifi.where())
         if connection.ca_bundle:
@@ -65,6 +68,8 @@ def build_ssl_context(connection: Connection) -> ssl.SSLContext:
 def resolve_proxy(connection: Connection) -> httpx.Proxy | None:
     """The connection's proxy (with its credentials), else the environment's for the base URL's host."""
     if connection.proxy is not None:
+        import httpx
+
         proxy = connection.proxy
         auth = None
         if proxy.username:
@@ -74,9 +79,13 @@ def resolve_proxy(connection: Connection) -> httpx.Proxy | None:
     host = parts.hostname or ""
     if _is_loopback(host):
         return None
+    import urllib.request  # ~15 ms of imports (http.client, email): not for loopback hosts
+
     found = urllib.request.getproxies().get(parts.scheme)
     if not found or urllib.request.proxy_bypass(host):
         return None
+    import httpx
+
     return httpx.Proxy(found)
 
 
@@ -87,6 +96,8 @@ def build_transport(connection: Connection) -> httpx.AsyncBaseTransport:
         InvalidConfigError: bad TLS files.
         UserError: a SOCKS proxy without the ``socksio`` package.
     """
+    import httpx
+
     context = build_ssl_context(connection)
     proxy = resolve_proxy(connection)
     if proxy is None or proxy.url.scheme == "http":

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import base64
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -87,13 +87,13 @@ class AiohttpWire:
         default_headers: Mapping[str, str],
         auth: tuple[dict[str, str], dict[str, str]],
         timeout: float,
-        ssl_context: ssl.SSLContext,
+        ssl_context: Callable[[], ssl.SSLContext],
         proxy: httpx.Proxy | None,
     ) -> None:
         self._default_headers = dict(default_headers)
         self._auth_headers, self._auth_query = auth
         self._timeout = timeout
-        self._ssl = ssl_context
+        self._ssl = ssl_context  # called on first use: loading the CA file costs ~20 ms of start-up
         self._proxy = proxy
         self._session: aiohttp.ClientSession | None = None
         self._request_options: dict[str, Any] = {}
@@ -103,7 +103,7 @@ class AiohttpWire:
 
         timeout = self._timeout  # per phase, as httpx's timeout=: connect, each read
         self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(ssl=self._ssl, limit=100),
+            connector=aiohttp.TCPConnector(limit=100),
             headers=self._default_headers,
             timeout=aiohttp.ClientTimeout(total=None, connect=timeout, sock_connect=timeout, sock_read=timeout),
             cookie_jar=aiohttp.CookieJar(),
@@ -130,9 +130,10 @@ class AiohttpWire:
             from yarl import URL
 
             url = URL(out.url).update_query(self._auth_query)  # set, not appended: a next link has it already
-        async with session.request(
-            out.method, url, headers=headers, data=out.content, **self._request_options
-        ) as response:
+        options = self._request_options
+        if out.url.startswith("https:"):
+            options = {**options, "ssl": self._ssl()}
+        async with session.request(out.method, url, headers=headers, data=out.content, **options) as response:
             if spool is None:
                 content = await response.read()
                 body = ReceivedBody(content, None, len(content))

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from flowdesk.connections import UNSET, ApiResponse, ConnectionClient
+from flowdesk.connections import UNSET
 from flowdesk.engine._fields import MISSING, as_items, get_field, join_key, set_field
 from flowdesk.engine._inbox import Batch
 from flowdesk.engine._node import ItemFailedError, Node, NodeFailedError
@@ -28,6 +28,7 @@ from flowdesk.model.jsonpath import find_all
 from flowdesk.model.templating import render, render_text
 
 if TYPE_CHECKING:  # jsonschema loads only for nodes that check contracts
+    from flowdesk.connections import ApiResponse, ConnectionClient
     from flowdesk.model.contract import ContractChecker
 
 MAX_CONTRACT_WARNINGS = 20
@@ -365,6 +366,8 @@ class WebhookOutNode(Node):
             if factory is not None:
                 client = factory(connection)
             else:
+                from flowdesk.connections import ConnectionClient
+
                 client = ConnectionClient(connection, on_event=self.ctx.event)
             clients[origin] = client
         return client

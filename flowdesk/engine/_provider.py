@@ -7,10 +7,11 @@ posts to a bare URL, see :class:`~flowdesk.engine.FlowRunner`).
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from flowdesk.connections import ConnectionClient
-from flowdesk.model.connection import Entity
+if TYPE_CHECKING:  # the HTTP client loads with the first api_call node, not with the engine
+    from flowdesk.connections import ConnectionClient
+    from flowdesk.model.connection import Entity
 
 
 class CallProvider(Protocol):

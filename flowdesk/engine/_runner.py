@@ -13,9 +13,8 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from flowdesk.connections import ConnectionClient
 from flowdesk.engine._api import ApiCallNode, LookupNode, WebhookOutNode
 from flowdesk.engine._data import CollectNode, OutputNode, TransformNode
 from flowdesk.engine._fields import as_item
@@ -35,6 +34,9 @@ from flowdesk.model.errors import UserError
 from flowdesk.model.events import NodeFailed, NodeFinished, RunFinished, RunStarted
 from flowdesk.model.flow import Flow, FlowGraph, flow_graph
 from flowdesk.model.nodes import LoopConfig, TriggerConfig
+
+if TYPE_CHECKING:
+    from flowdesk.connections import ConnectionClient
 
 NODE_TYPES: dict[str, type[Node]] = {
     cls.type: cls

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from flowdesk.model.connection import Connection
@@ -43,6 +42,8 @@ def parse_text(text: str, where: str) -> Any:
             raise UserError(
                 f"{where}: not valid JSON at line {json_error.lineno}, column {json_error.colno}: {json_error.msg}"
             ) from None
+    import yaml  # JSON files, the common case, never need it
+
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:

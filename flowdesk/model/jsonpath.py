@@ -7,13 +7,12 @@ process. ``$`` (or an empty path) means the whole document.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
-
-from jsonpath_ng import JSONPath
-from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
-from jsonpath_ng.ext.parser import parse as _parse
+from typing import TYPE_CHECKING, Any
 
 from flowdesk.model.errors import UserError
+
+if TYPE_CHECKING:  # jsonpath-ng (and its parser tables) loads with the first expression compiled
+    from jsonpath_ng import JSONPath
 
 
 class InvalidJsonPathError(UserError):
@@ -27,8 +26,11 @@ def compile_path(expression: str) -> JSONPath:
     Raises:
         InvalidJsonPathError: the expression is not valid JSONPath; the message quotes it.
     """
+    from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
+    from jsonpath_ng.ext.parser import parse
+
     try:
-        return _parse(expression)
+        return parse(expression)
     except (JsonPathLexerError, JsonPathParserError, Exception) as exc:  # jsonpath-ng raises bare Exception too
         raise InvalidJsonPathError(f"invalid JSONPath {expression!r}: {exc}") from exc
 

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from cronsim import CronSim, CronSimError
-
 __all__ = ["CronSchedule", "InvalidScheduleError"]
 
 
@@ -53,6 +51,8 @@ class CronSchedule:
                 "day-of-week (for example '*/15 * * * *' or '0 9 * * MON-FRI')"
             )
         zone = _zone(self.timezone)
+        from cronsim import CronSim, CronSimError  # only flows with a schedule trigger need it
+
         try:
             CronSim(self.cron, datetime(2000, 1, 1, tzinfo=zone))
         except CronSimError as exc:
@@ -64,6 +64,8 @@ class CronSchedule:
 
     def next_after(self, moment: datetime) -> datetime | None:
         """The first fire time strictly after ``moment`` (aware), in UTC; ``None`` if there is none."""
+        from cronsim import CronSim
+
         local = _aware(moment).astimezone(self.zone)
         try:
             found = next(CronSim(self.cron, local))
@@ -73,6 +75,8 @@ class CronSchedule:
 
     def previous_at_or_before(self, moment: datetime) -> datetime | None:
         """The newest fire time not later than ``moment``, in UTC; ``None`` if there is none."""
+        from cronsim import CronSim
+
         local = (_aware(moment) + timedelta(seconds=1)).astimezone(self.zone).replace(microsecond=0)
         try:
             found = next(CronSim(self.cron, local, reverse=True))

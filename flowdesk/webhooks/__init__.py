@@ -7,26 +7,51 @@ of the workspace, which supplies the hooks and starts the flows. Errors: :class:
 :class:`~flowdesk.model.errors.UserError`) for a refused signature.
 """
 
-from flowdesk.webhooks._receiver import (
-    DEFAULT_HOST,
-    DEFAULT_PORT,
-    Delivery,
-    HookSpec,
-    PayloadError,
-    WebhookReceiver,
-    parse_payload,
-    serve_until_cancelled,
-)
-from flowdesk.webhooks._signatures import (
-    SIGNATURE_HEADERS,
-    STYLES,
-    TOLERANCE_S,
-    SignatureError,
-    Style,
-    check_style,
-    sign,
-    verify,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flowdesk.webhooks._defaults import DEFAULT_HOST, DEFAULT_PORT
+    from flowdesk.webhooks._receiver import (
+        Delivery,
+        HookSpec,
+        PayloadError,
+        WebhookReceiver,
+        parse_payload,
+        serve_until_cancelled,
+    )
+    from flowdesk.webhooks._signatures import (
+        SIGNATURE_HEADERS,
+        STYLES,
+        TOLERANCE_S,
+        SignatureError,
+        Style,
+        check_style,
+        sign,
+        verify,
+    )
+
+_EXPORTS: dict[str, str] = {
+    "DEFAULT_HOST": "flowdesk.webhooks._defaults",
+    "DEFAULT_PORT": "flowdesk.webhooks._defaults",
+    "Delivery": "flowdesk.webhooks._receiver",
+    "HookSpec": "flowdesk.webhooks._receiver",
+    "PayloadError": "flowdesk.webhooks._receiver",
+    "WebhookReceiver": "flowdesk.webhooks._receiver",
+    "parse_payload": "flowdesk.webhooks._receiver",
+    "serve_until_cancelled": "flowdesk.webhooks._receiver",
+    "SIGNATURE_HEADERS": "flowdesk.webhooks._signatures",
+    "STYLES": "flowdesk.webhooks._signatures",
+    "TOLERANCE_S": "flowdesk.webhooks._signatures",
+    "SignatureError": "flowdesk.webhooks._signatures",
+    "Style": "flowdesk.webhooks._signatures",
+    "check_style": "flowdesk.webhooks._signatures",
+    "sign": "flowdesk.webhooks._signatures",
+    "verify": "flowdesk.webhooks._signatures",
+}
+"""Public name → the module defining it, imported on first access (see :func:`__getattr__`)."""
 
 __all__ = [
     "DEFAULT_HOST",
@@ -46,3 +71,18 @@ __all__ = [
     "sign",
     "verify",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use, so that importing the package (or one light submodule of
+    it) does not load what only some commands need."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

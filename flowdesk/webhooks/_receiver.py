@@ -16,17 +16,15 @@ put in ``Authorization`` or ``Cookie`` are not passed on with the headers.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from aiohttp import web
-
 from flowdesk.model.errors import FlowdeskError
+from flowdesk.webhooks._defaults import DEFAULT_HOST, DEFAULT_PORT
 from flowdesk.webhooks._signatures import (
     SIGNATURE_HEADERS,
     TOLERANCE_S,
@@ -36,8 +34,9 @@ from flowdesk.webhooks._signatures import (
     verify,
 )
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8780
+if TYPE_CHECKING:  # aiohttp.web loads when a receiver starts: registering or listing webhooks never serves
+    from aiohttp import web
+
 MAX_BODY_BYTES = 5 * 1024 * 1024
 SHUTDOWN_TIMEOUT_S = 1.0
 HIDDEN_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
@@ -158,6 +157,8 @@ class WebhookReceiver:
         """
         if self._runner is not None:
             raise RuntimeError("the webhook receiver is already running")
+        from aiohttp import web
+
         app = web.Application(client_max_size=self._max_body)
         app.router.add_post("/hooks/{name}", self._handle)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
@@ -237,11 +238,15 @@ class WebhookReceiver:
             if data.get("duplicate"):
                 reason = "duplicate delivery, ignored"
             self._log(f"POST /hooks/{name} -> {status} ({reason})")
+        from aiohttp import web
+
         return web.json_response(data, status=status)
 
 
 async def serve_until_cancelled(receiver: WebhookReceiver, on_ready: Callable[[str], None] | None = None) -> None:
     """Start ``receiver``, call ``on_ready(base_url)``, and serve until the awaiting task is cancelled."""
+    import asyncio
+
     base_url = await receiver.start()
     try:
         if on_ready is not None:

@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from flowdesk.connections import BrowserOpener, ConnectionClient, authorization_settings, authorize_code, revoke_tokens
 from flowdesk.model import Connection, OAuth2Auth
 from flowdesk.model.errors import (
     AuthorizationError,
@@ -22,11 +21,11 @@ from flowdesk.model.errors import (
     ReauthorizationNeededError,
     UserError,
 )
-from flowdesk.model.presets import account_label, service_presets
 from flowdesk.store import Store
 from flowdesk.workspace._access import requires
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the OAuth client and the browser consent load when a connection is authorised
+    from flowdesk.connections import BrowserOpener, ConnectionClient
     from flowdesk.store import RunInfo
     from flowdesk.workspace._workspace import Workspace
 
@@ -101,6 +100,8 @@ class AuthServices:
             AuthorizationDeniedError / AuthorizationStateError / AuthorizationTimeoutError / AuthorizationError:
                 the consent did not end with tokens; nothing was stored.
         """
+        from flowdesk.connections import authorization_settings, authorize_code
+
         connection = self.get_connection(name)
         settings = authorization_settings(connection)
         try:
@@ -170,6 +171,8 @@ class AuthServices:
                 f"connection {name!r} uses {auth.type} auth: there are no OAuth tokens to disconnect",
                 hint=f"flowdesk connection remove {name} deletes the connection with its secrets",
             )
+        from flowdesk.connections import revoke_tokens
+
         warnings: list[str] = []
         outcome = await revoke_tokens(connection)
         warnings += outcome.problems
@@ -212,6 +215,8 @@ class AuthServices:
 
     async def _who_am_i(self, name: str) -> tuple[str | None, str | None]:
         """The account the connection's test request names, or ``(None, what failed)``."""
+        from flowdesk.model.presets import account_label, service_presets
+
         client = self.client(name)
         connection = client.connection
         entity = connection.entity(connection.test_entity) if connection.test_entity else None

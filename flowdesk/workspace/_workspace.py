@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import getpass
 import json
@@ -10,8 +11,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flowdesk.connections import UNSET, ConnectionClient, Page, RateLimiter, TestResult
-from flowdesk.discovery import DiscoveryResult
+from flowdesk.connections import UNSET
 from flowdesk.model import ApiCallMade, Connection, Entity, public_dict, secret_values
 from flowdesk.model.errors import NotFoundError, UserError
 from flowdesk.store import (
@@ -31,7 +31,9 @@ from flowdesk.workspace._members import MemberServices
 from flowdesk.workspace._oauth import AuthServices
 from flowdesk.workspace._runs import RunProgress, current_run_id
 
-if TYPE_CHECKING:  # the engine and the flow model load on first use: most CLI commands never need them
+if TYPE_CHECKING:  # HTTP, the engine, the flow model and discovery load on first use: many commands need none
+    from flowdesk.connections import ConnectionClient, Page, RateLimiter, TestResult
+    from flowdesk.discovery import DiscoveryResult
     from flowdesk.engine import FlowRunner, RunResult
     from flowdesk.model.contract import ContractChecker, ContractMismatch
     from flowdesk.model.flow import Flow
@@ -39,7 +41,17 @@ if TYPE_CHECKING:  # the engine and the flow model load on first use: most CLI c
 _FLUSH_EVERY = 500
 _FLUSH_AFTER_S = 1.0
 """API-call events are written to the store in batches (every 500, or after a second): one transaction per call
-would dominate a run, and a killed process loses at most the last second of its call history."""
+would dominate a run, and a killed process loses at most the last second of its call history. Inside a running
+event loop a batch is written by the history writer thread (one transaction per batch, in order), so the
+loop goes on sending requests while SQLite commits."""
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def current_user() -> str:
@@ -68,6 +80,8 @@ class Workspace(HookServices, AuthServices, MemberServices):
         self._clients: dict[str, ConnectionClient] = {}
         self._limiters: dict[str, RateLimiter] = {}
         self._pending: list[ApiCallMade] = []
+        self._writer: concurrent.futures.ThreadPoolExecutor | None = None
+        self._writes: list[concurrent.futures.Future[None]] = []
         self._stale: list[ConnectionClient] = []
         self._run_listeners: dict[str, Callable[[Any], None]] = {}
         self.event_listeners: list[Callable[[ApiCallMade], None]] = []
@@ -114,14 +128,39 @@ class Workspace(HookServices, AuthServices, MemberServices):
         self.store.close()
 
     def flush(self) -> None:
-        """Write buffered API-call records to the store."""
+        """Write buffered API-call records to the store, and wait for the writer thread's batches: what was
+        recorded before this call can be read after it.
+
+        Raises:
+            OperationalError: a batch could not be written (e.g. the disk is full); later batches still are.
+        """
+        writes, self._writes = self._writes, []
+        failure: BaseException | None = None
+        for write in writes:  # the writer thread's batches first: the calls stay in the order they were made
+            failure = failure or write.exception()
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
         if self._pending:
             pending, self._pending = self._pending, []
-            by_run: dict[str | None, list[ApiCallMade]] = {}
-            for event in pending:
-                by_run.setdefault(event.run_id, []).append(event)
-            for run_id, events in by_run.items():
-                self.store.record_api_calls(self.name, events, run_id=run_id, user=self.user)
+            self._write(pending)
+        if failure is not None:
+            raise failure
+
+    def _flush_in_background(self) -> None:
+        """Hand the buffered records to the writer thread (started on first use) and go on."""
+        pending, self._pending = self._pending, []
+        if self._writer is None:
+            self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="flowdesk-history")
+        self._writes = [w for w in self._writes if not w.done() or w.exception() is not None]
+        self._writes.append(self._writer.submit(self._write, pending))
+
+    def _write(self, pending: list[ApiCallMade]) -> None:
+        by_run: dict[str | None, list[ApiCallMade]] = {}
+        for event in pending:
+            by_run.setdefault(event.run_id, []).append(event)
+        for run_id, events in by_run.items():
+            self.store.record_api_calls(self.name, events, run_id=run_id, user=self.user)
 
     # --- connections ---------------------------------------------------------------------------------
 
@@ -218,6 +257,8 @@ class Workspace(HookServices, AuthServices, MemberServices):
         """The pooled client of ``connection`` (made on first use)."""
         client = self._clients.get(connection)
         if client is None:
+            from flowdesk.connections import ConnectionClient, RateLimiter
+
             conn = self.get_connection(connection)
             limiter = None
             if conn.rate_limit is not None:
@@ -252,6 +293,8 @@ class Workspace(HookServices, AuthServices, MemberServices):
         all_pages: bool = False,
     ) -> AsyncIterator[Page]:
         """Call an entity and yield its pages as they arrive (one page unless ``all_pages``)."""
+        from flowdesk.connections import Page
+
         target = self.entity(connection, entity)
         client = self.client(connection)
         if all_pages:
@@ -558,7 +601,10 @@ class Workspace(HookServices, AuthServices, MemberServices):
         for listener in self.event_listeners:
             listener(event)
         if len(self._pending) >= _FLUSH_EVERY or event.at - self._pending[0].at >= _FLUSH_AFTER_S:
-            self.flush()
+            if _loop_running():
+                self._flush_in_background()
+            else:
+                self.flush()
 
     def _forget_client(self, name: str) -> None:
         # Closing needs a running loop, which sync callers may not have: the old client is closed
