@@ -153,7 +153,11 @@ class TriggerConfig(_Config):
 
 
 class ApiCallConfig(_Config):
-    """One call per incoming item (up to ``concurrency`` at once); ``map`` keeps the item and adds fields."""
+    """One call per incoming item (up to ``concurrency`` at once); ``map`` keeps the item and adds fields.
+
+    With ``all_pages``, an offset-paginated entity whose first page reports the total also fetches the rest
+    of its pages up to ``concurrency`` at once (passed on in order); the connection's rate limit holds.
+    """
 
     connection: str = Field(min_length=1)
     entity: str = Field(min_length=1)

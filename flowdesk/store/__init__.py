@@ -1,4 +1,4 @@
-"""The local store: one SQLite file (SQLAlchemy 2, Alembic migrations) plus sealed secrets.
+"""The local store: one SQLite file (SQLAlchemy 2 Core, no ORM; Alembic migrations) plus sealed secrets.
 
 Only this package touches SQLAlchemy, Alembic and keyring (an import-linter contract); everything above it
 gets model objects and the frozen records below.

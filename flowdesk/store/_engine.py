@@ -2,7 +2,7 @@
 
 Python's ``sqlite3`` driver (3.11) opens transactions implicitly and only before DML, so DDL and reads run
 outside any transaction and ``BEGIN`` is never ``IMMEDIATE``. Following SQLAlchemy's documented recipe the
-driver is put in autocommit mode and SQLAlchemy's ``begin`` event emits ``BEGIN`` itself. Write sessions ask
+driver is put in autocommit mode and SQLAlchemy's ``begin`` event emits ``BEGIN`` itself. Write transactions ask
 for ``BEGIN IMMEDIATE`` (execution option :data:`WRITE`): taking the write lock up front lets
 ``busy_timeout`` wait for another process instead of failing when a read transaction later tries to write.
 """

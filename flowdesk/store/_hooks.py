@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 import time
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from flowdesk.model.errors import ConflictError, NotFoundError, SecretStoreError, UserError
+from flowdesk.store import _schema as tables
 from flowdesk.store._records import WebhookInfo
-from flowdesk.store._schema import ScheduleStateRow, SecretRow, WebhookRow, WorkspaceRow
 from flowdesk.store._secrets import decrypt, encrypt, webhook_associated_data
 
 WEBHOOK_STYLES = ("generic", "github", "stripe", "shopify")
@@ -32,10 +31,10 @@ class WebhookStore:
 
     if TYPE_CHECKING:  # provided by Store
 
-        def _read(self) -> AbstractContextManager[Session]: ...
-        def _write(self) -> AbstractContextManager[Session]: ...
-        def _workspace(self, session: Session, name: str) -> WorkspaceRow: ...
-        def _key(self, ws: WorkspaceRow, *, create: bool) -> bytes | None: ...
+        def _read(self) -> AbstractContextManager[Connection]: ...
+        def _write(self) -> AbstractContextManager[Connection]: ...
+        def _workspace(self, db: Connection, name: str) -> Row[Any]: ...
+        def _key(self, db: Connection, ws: Row[Any], *, create: bool) -> bytes | None: ...
 
     # --- webhooks ------------------------------------------------------------------------------------
 
@@ -55,30 +54,31 @@ class WebhookStore:
             raise UserError(f"webhook style {style!r} is unknown (styles: {', '.join(WEBHOOK_STYLES)})")
         if not secret:
             raise UserError(f"webhook {name!r} needs a signing secret")
-        with self._write() as session:
-            ws = self._workspace(session, workspace)
-            row = self._webhook_row(session, ws, name)
+        with self._write() as db:
+            ws = self._workspace(db, workspace)
+            row = self._webhook_row(db, ws, name)
             if row is not None and not replace:
                 raise ConflictError(
                     f"workspace {ws.name!r} already has a webhook {name!r}",
                     hint="remove it first (flowdesk webhook remove NAME), or choose another name",
                 )
-            now = time.time()
             if row is None:
-                row = WebhookRow(workspace_id=ws.id, name=name, style=style, created_at=now)
-                session.add(row)
-                session.flush()  # the row id is part of the secret's associated data
+                inserted = db.execute(
+                    insert(tables.webhooks).values(workspace_id=ws.id, name=name, style=style, created_at=time.time())
+                )
+                webhook_id = inserted.lastrowid  # part of the secret's associated data
             else:
-                row.style = style
-                session.execute(delete(SecretRow).where(SecretRow.webhook_id == row.id))
-            key = self._key(ws, create=True)
+                webhook_id = int(row.id)
+                db.execute(update(tables.webhooks).where(tables.webhooks.c.id == webhook_id).values(style=style))
+                db.execute(delete(tables.secrets).where(tables.secrets.c.webhook_id == webhook_id))
+            key = self._key(db, ws, create=True)
             assert key is not None
-            nonce, ciphertext = encrypt(key, secret, webhook_associated_data(ws.uuid, row.id))
-            session.add(
-                SecretRow(
+            nonce, ciphertext = encrypt(key, secret, webhook_associated_data(ws.uuid, webhook_id))
+            db.execute(
+                insert(tables.secrets).values(
                     workspace_id=ws.id,
                     owner_kind="webhook",
-                    webhook_id=row.id,
+                    webhook_id=webhook_id,
                     field="secret",
                     nonce=nonce,
                     ciphertext=ciphertext,
@@ -86,18 +86,20 @@ class WebhookStore:
             )
 
     def list_webhooks(self, workspace: str) -> list[WebhookInfo]:
-        with self._read() as session:
-            ws = self._workspace(session, workspace)
-            rows = session.scalars(
-                select(WebhookRow).where(WebhookRow.workspace_id == ws.id).order_by(WebhookRow.name)
+        with self._read() as db:
+            ws = self._workspace(db, workspace)
+            rows = db.execute(
+                select(tables.webhooks.c.name, tables.webhooks.c.style, tables.webhooks.c.created_at)
+                .where(tables.webhooks.c.workspace_id == ws.id)
+                .order_by(tables.webhooks.c.name)
             ).all()
             return [WebhookInfo(r.name, r.style, r.created_at) for r in rows]
 
     def get_webhook(self, workspace: str, name: str) -> WebhookInfo:
         """Raises: NotFoundError naming the webhooks there are."""
-        with self._read() as session:
-            ws = self._workspace(session, workspace)
-            row = self._existing_webhook(session, ws, name)
+        with self._read() as db:
+            ws = self._workspace(db, workspace)
+            row = self._existing_webhook(db, ws, name)
             return WebhookInfo(row.name, row.style, row.created_at)
 
     def webhook_secret(self, workspace: str, name: str) -> str:
@@ -107,13 +109,15 @@ class WebhookStore:
             NotFoundError: there is no such webhook.
             SecretStoreError: the secret cannot be opened (another key, or a damaged row).
         """
-        with self._write() as session:  # a write: opening may record where the workspace key lives
-            ws = self._workspace(session, workspace)
-            row = self._existing_webhook(session, ws, name)
-            sealed = session.scalars(
-                select(SecretRow).where(SecretRow.webhook_id == row.id, SecretRow.field == "secret")
+        with self._write() as db:  # a write: opening may record where the workspace key lives
+            ws = self._workspace(db, workspace)
+            row = self._existing_webhook(db, ws, name)
+            sealed = db.execute(
+                select(tables.secrets.c.nonce, tables.secrets.c.ciphertext).where(
+                    tables.secrets.c.webhook_id == row.id, tables.secrets.c.field == "secret"
+                )
             ).first()
-            key = self._key(ws, create=False) if sealed is not None else None
+            key = self._key(db, ws, create=False) if sealed is not None else None
             value = None
             if sealed is not None and key is not None:
                 value = decrypt(key, sealed.nonce, sealed.ciphertext, webhook_associated_data(ws.uuid, row.id))
@@ -126,22 +130,24 @@ class WebhookStore:
 
     def remove_webhook(self, workspace: str, name: str) -> None:
         """Delete a webhook and its secret. Raises: NotFoundError."""
-        with self._write() as session:
-            ws = self._workspace(session, workspace)
-            row = self._existing_webhook(session, ws, name)
-            session.execute(delete(SecretRow).where(SecretRow.webhook_id == row.id))
-            session.delete(row)
+        with self._write() as db:
+            ws = self._workspace(db, workspace)
+            row = self._existing_webhook(db, ws, name)
+            db.execute(delete(tables.secrets).where(tables.secrets.c.webhook_id == row.id))
+            db.execute(delete(tables.webhooks).where(tables.webhooks.c.id == row.id))
 
-    def _webhook_row(self, session: Session, ws: WorkspaceRow, name: str) -> WebhookRow | None:
-        return session.scalars(
-            select(WebhookRow).where(WebhookRow.workspace_id == ws.id, WebhookRow.name == name)
+    def _webhook_row(self, db: Connection, ws: Row[Any], name: str) -> Row[Any] | None:
+        return db.execute(
+            select(tables.webhooks).where(tables.webhooks.c.workspace_id == ws.id, tables.webhooks.c.name == name)
         ).first()
 
-    def _existing_webhook(self, session: Session, ws: WorkspaceRow, name: str) -> WebhookRow:
-        row = self._webhook_row(session, ws, name)
+    def _existing_webhook(self, db: Connection, ws: Row[Any], name: str) -> Row[Any]:
+        row = self._webhook_row(db, ws, name)
         if row is None:
-            names = session.scalars(
-                select(WebhookRow.name).where(WebhookRow.workspace_id == ws.id).order_by(WebhookRow.name)
+            names = db.scalars(
+                select(tables.webhooks.c.name)
+                .where(tables.webhooks.c.workspace_id == ws.id)
+                .order_by(tables.webhooks.c.name)
             ).all()
             raise NotFoundError(
                 f"there is no webhook {name!r} in workspace {ws.name!r} (webhooks: {', '.join(names) or 'none'})",
@@ -153,9 +159,12 @@ class WebhookStore:
 
     def schedule_state(self, workspace: str) -> dict[tuple[str, str], float]:
         """``(flow name, trigger node id)`` → the newest fire time handled (UTC epoch seconds)."""
-        with self._read() as session:
-            ws = self._workspace(session, workspace)
-            rows = session.scalars(select(ScheduleStateRow).where(ScheduleStateRow.workspace_id == ws.id)).all()
+        state = tables.schedule_state
+        with self._read() as db:
+            ws = self._workspace(db, workspace)
+            rows = db.execute(
+                select(state.c.flow_name, state.c.node_id, state.c.last_fired_at).where(state.c.workspace_id == ws.id)
+            ).all()
             return {(r.flow_name, r.node_id): r.last_fired_at for r in rows}
 
     def claim_schedule(
@@ -167,21 +176,24 @@ class WebhookStore:
         A compare-and-set in one write transaction, so of two processes serving one data dir only one fires
         a given time. Returns whether this call wrote.
         """
-        with self._write() as session:  # BEGIN IMMEDIATE: the read and the write are one step
-            ws = self._workspace(session, workspace)
-            row = session.scalars(
-                select(ScheduleStateRow).where(
-                    ScheduleStateRow.workspace_id == ws.id,
-                    ScheduleStateRow.flow_name == flow,
-                    ScheduleStateRow.node_id == node_id,
+        state = tables.schedule_state
+        with self._write() as db:  # BEGIN IMMEDIATE: the read and the write are one step
+            ws = self._workspace(db, workspace)
+            row = db.execute(
+                select(state.c.id, state.c.last_fired_at).where(
+                    state.c.workspace_id == ws.id,
+                    state.c.flow_name == flow,
+                    state.c.node_id == node_id,
                 )
             ).first()
             if (None if row is None else row.last_fired_at) != expected:
                 return False
             if row is None:
-                session.add(
-                    ScheduleStateRow(workspace_id=ws.id, flow_name=flow, node_id=node_id, last_fired_at=last_fired_at)
+                db.execute(
+                    insert(state).values(
+                        workspace_id=ws.id, flow_name=flow, node_id=node_id, last_fired_at=last_fired_at
+                    )
                 )
             else:
-                row.last_fired_at = last_fired_at
+                db.execute(update(state).where(state.c.id == row.id).values(last_fired_at=last_fired_at))
             return True

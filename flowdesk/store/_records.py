@@ -1,4 +1,4 @@
-"""What the store hands out: frozen dataclasses, detached from any database session.
+"""What the store hands out: frozen dataclasses, never rows of the database.
 
 Timestamps are UTC epoch seconds (``float``), like the ``at`` of the run events.
 """

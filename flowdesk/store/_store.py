@@ -3,6 +3,10 @@
 Rows never leave this module: callers get model objects (:class:`~flowdesk.model.Connection`) or the frozen
 records of :mod:`flowdesk.store._records`. Secret values are sealed (AES-GCM, :mod:`._secrets`) on the way in
 and opened on the way out, so no readable secret is ever written to the file.
+
+Statements are SQLAlchemy Core on the tables of :mod:`._schema`, run on a connection inside one transaction
+per public call (``engine.begin()``); the ORM is never imported (see :mod:`._schema`). The pydantic models of
+:mod:`flowdesk.model` are imported where a connection is built or taken apart, not when the store is.
 """
 
 from __future__ import annotations
@@ -17,15 +21,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, Integer, delete, func, insert, select, update
+from sqlalchemy import Connection as SqlConnection
+from sqlalchemy import Engine, Integer, Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import OperationalError as SqlOperationalError
-from sqlalchemy.orm import Session
 
-from flowdesk.model import ApiCallMade, Connection, Entity, public_dict, secret_values, with_secrets
 from flowdesk.model.errors import ConflictError, NotFoundError, OperationalError, SecretStoreError, UserError
+from flowdesk.store import _schema as tables
 from flowdesk.store._engine import WRITE, make_engine
 from flowdesk.store._hooks import WebhookStore
 from flowdesk.store._migrate import ensure_schema
@@ -44,22 +48,12 @@ from flowdesk.store._records import (
     RunNodeRecord,
     WorkspaceInfo,
 )
-from flowdesk.store._schema import (
-    ROLES,
-    RUN_STATUSES,
-    ApiCallRow,
-    AuditRow,
-    ConnectionRow,
-    EntityRow,
-    FlowRow,
-    MemberRow,
-    RunNodeRow,
-    RunRow,
-    SecretRow,
-    WorkspaceRow,
-)
+from flowdesk.store._schema import ROLES, RUN_STATUSES
 from flowdesk.store._secrets import KeyChain, KeyStore, associated_data, decrypt, encrypt
 from flowdesk.store._vault import password_from_env
+
+if TYPE_CHECKING:
+    from flowdesk.model import ApiCallMade, Connection, Entity
 
 DAY_S = 86_400.0
 RECENT_ERRORS = 20
@@ -121,21 +115,21 @@ class Store(WebhookStore):
     def close(self) -> None:
         self._engine.dispose()
 
-    # --- sessions ------------------------------------------------------------------------------------
+    # --- transactions --------------------------------------------------------------------------------
 
     @contextmanager
-    def _read(self) -> Iterator[Session]:
+    def _read(self) -> Iterator[SqlConnection]:
         try:
-            with Session(self._engine, expire_on_commit=False) as session, session.begin():
-                yield session
+            with self._engine.begin() as db:
+                yield db
         except SQLAlchemyError as exc:
             raise _translate(exc, self.db_path) from exc
 
     @contextmanager
-    def _write(self) -> Iterator[Session]:
+    def _write(self) -> Iterator[SqlConnection]:
         try:
-            with Session(self._writer, expire_on_commit=False) as session, session.begin():
-                yield session
+            with self._writer.begin() as db:
+                yield db
         except IntegrityError as exc:
             raise ConflictError(f"the change conflicts with what is saved: {exc.orig}") from exc
         except SQLAlchemyError as exc:
@@ -148,50 +142,72 @@ class Store(WebhookStore):
         name = name.strip()
         if not name:
             raise NotFoundError("a workspace needs a name")
-        with self._read() as session:
-            row = session.scalars(select(WorkspaceRow).where(WorkspaceRow.name == name)).first()
+        by_name = select(tables.workspaces).where(tables.workspaces.c.name == name)
+        with self._read() as db:
+            row = db.execute(by_name).first()
             if row is not None:
                 return _workspace_info(row)
-        with self._write() as session:
-            row = session.scalars(select(WorkspaceRow).where(WorkspaceRow.name == name)).first()
-            if row is None:  # another process may have made it in between
-                row = WorkspaceRow(uuid=str(uuid.uuid4()), name=name, created_at=time.time())
-                session.add(row)
-                session.flush()
-            return _workspace_info(row)
+        with self._write() as db:
+            row = db.execute(by_name).first()
+            if row is not None:  # another process made it in between
+                return _workspace_info(row)
+            made = WorkspaceInfo(name=name, uuid=str(uuid.uuid4()), created_at=time.time())
+            db.execute(insert(tables.workspaces).values(name=made.name, uuid=made.uuid, created_at=made.created_at))
+            return made
 
     def list_workspaces(self) -> list[WorkspaceInfo]:
-        with self._read() as session:
-            rows = session.scalars(select(WorkspaceRow).order_by(WorkspaceRow.name)).all()
+        with self._read() as db:
+            rows = db.execute(select(tables.workspaces).order_by(tables.workspaces.c.name)).all()
             return [_workspace_info(row) for row in rows]
 
     # --- connections ---------------------------------------------------------------------------------
 
+    def entity_names(self, workspace: str) -> dict[str, set[str]]:
+        """Connection name → its entity names: what validating a flow needs, without the usage statistics
+        of :meth:`list_connections` (which scan the run history and grow slower with it)."""
+        connection, entity = tables.connections, tables.entities
+        with self._read() as db:
+            ws = self._workspace(db, workspace)
+            names: dict[str, set[str]] = {
+                name: set()
+                for (name,) in db.execute(select(connection.c.name).where(connection.c.workspace_id == ws.id))
+            }
+            for conn_name, entity_name in db.execute(
+                select(connection.c.name, entity.c.name)
+                .join(entity, entity.c.connection_id == connection.c.id)
+                .where(connection.c.workspace_id == ws.id)
+            ):
+                names[conn_name].add(entity_name)
+            return names
+
     def list_connections(self, workspace: str) -> list[ConnectionInfo]:
         """Every connection of ``workspace`` by name, with its usage over the last 24 hours."""
         since = time.time() - DAY_S
-        with self._read() as session:
-            ws = self._workspace(session, workspace)
-            rows = session.scalars(
-                select(ConnectionRow).where(ConnectionRow.workspace_id == ws.id).order_by(ConnectionRow.name)
+        api_call = tables.api_calls
+        with self._read() as db:
+            ws = self._workspace(db, workspace)
+            rows = db.execute(
+                select(tables.connections)
+                .where(tables.connections.c.workspace_id == ws.id)
+                .order_by(tables.connections.c.name)
             ).all()
-            counts = dict(
-                session.execute(
-                    select(EntityRow.connection_id, func.count())
-                    .join(ConnectionRow, EntityRow.connection_id == ConnectionRow.id)
-                    .where(ConnectionRow.workspace_id == ws.id)
-                    .group_by(EntityRow.connection_id)
+            counts: dict[int, int] = dict(
+                db.execute(
+                    select(tables.entities.c.connection_id, func.count())
+                    .join(tables.connections, tables.entities.c.connection_id == tables.connections.c.id)
+                    .where(tables.connections.c.workspace_id == ws.id)
+                    .group_by(tables.entities.c.connection_id)
                 ).all()
             )
             day = {
                 cid: (int(calls), int(oks or 0))
-                for cid, calls, oks in session.execute(
-                    select(ApiCallRow.connection_id, func.count(), func.sum(ApiCallRow.ok, type_=Integer))
-                    .where(ApiCallRow.workspace_id == ws.id, ApiCallRow.at >= since)
-                    .group_by(ApiCallRow.connection_id)
+                for cid, calls, oks in db.execute(
+                    select(api_call.c.connection_id, func.count(), func.sum(api_call.c.ok, type_=Integer))
+                    .where(api_call.c.workspace_id == ws.id, api_call.c.at >= since)
+                    .group_by(api_call.c.connection_id)
                 ).all()
             }
-            last = self._last_calls(session, ws.id)
+            last = self._last_calls(db, ws.id)
             infos = []
             for row in rows:
                 calls, oks = day.get(row.id, (0, 0))
@@ -220,16 +236,22 @@ class Store(WebhookStore):
             NotFoundError: no such connection (the message lists the ones there are).
             SecretStoreError: a secret cannot be opened (the keychain entry is gone or another key).
         """
-        with self._read() as session:
-            ws = self._workspace(session, workspace)
-            row = self._connection(session, ws, name)
+        from flowdesk.model import with_secrets
+
+        with self._read() as db:
+            ws = self._workspace(db, workspace)
+            row = self._connection(db, ws, name)
             data = dict(row.data)
-            data["entities"] = [e.data for e in _entities(session, row.id)]
+            data["entities"] = [e.data for e in _entities(db, row.id)]
             values: dict[str, str] = {}
             if secrets:
-                sealed = session.scalars(select(SecretRow).where(SecretRow.connection_id == row.id)).all()
+                sealed = db.execute(
+                    select(tables.secrets.c.field, tables.secrets.c.nonce, tables.secrets.c.ciphertext).where(
+                        tables.secrets.c.connection_id == row.id
+                    )
+                ).all()
                 if sealed:
-                    key = self._key(ws, create=False)
+                    key = self._key(db, ws, create=False)
                     for secret in sealed:
                         value = (
                             None
@@ -255,37 +277,33 @@ class Store(WebhookStore):
             ConflictError: the name is taken (without ``replace``), or a preset service already has a
                 connection in this workspace ("Only one github connection allowed per workspace").
         """
-        with self._write() as session:
-            ws = self._workspace(session, workspace)
-            existing = session.scalars(
-                select(ConnectionRow).where(ConnectionRow.workspace_id == ws.id, ConnectionRow.name == connection.name)
+        with self._write() as db:
+            ws = self._workspace(db, workspace)
+            existing = db.scalars(
+                select(tables.connections.c.id).where(
+                    tables.connections.c.workspace_id == ws.id, tables.connections.c.name == connection.name
+                )
             ).first()
             if existing is not None and not replace:
                 raise ConflictError(
                     f"a connection named {connection.name!r} already exists in workspace {workspace!r}",
                     hint="choose another name, or replace it (flowdesk connection add FILE --replace)",
                 )
-            self._check_one_per_service(session, ws, connection, keep=existing.id if existing else None)
-            now = time.time()
-            if existing is None:
-                row = ConnectionRow(workspace_id=ws.id, created_at=now)
-                session.add(row)
-            else:
-                row = existing
-            self._write_connection(session, ws, row, connection, now)
+            self._check_one_per_service(db, ws, connection, keep=existing)
+            self._write_connection(db, ws, existing, connection, time.time())
 
     def update_connection(self, workspace: str, old_name: str, connection: Connection) -> None:
         """Replace the connection ``old_name`` by ``connection`` (which may carry a new name).
 
         The row keeps its identity, so call history and flows' usage statistics follow a rename.
         """
-        with self._write() as session:
-            ws = self._workspace(session, workspace)
-            row = self._connection(session, ws, old_name)
+        with self._write() as db:
+            ws = self._workspace(db, workspace)
+            row = self._connection(db, ws, old_name)
             if connection.name != old_name:
-                taken = session.scalars(
-                    select(ConnectionRow.id).where(
-                        ConnectionRow.workspace_id == ws.id, ConnectionRow.name == connection.name
+                taken = db.scalars(
+                    select(tables.connections.c.id).where(
+                        tables.connections.c.workspace_id == ws.id, tables.connections.c.name == connection.name
                     )
                 ).first()
                 if taken is not None:
@@ -293,55 +311,62 @@ class Store(WebhookStore):
                         f"a connection named {connection.name!r} already exists in workspace {workspace!r}",
                         hint="choose another name",
                     )
-            self._check_one_per_service(session, ws, connection, keep=row.id)
-            self._write_connection(session, ws, row, connection, time.time())
+            self._check_one_per_service(db, ws, connection, keep=row.id)
+            self._write_connection(db, ws, row.id, connection, time.time())
 
     def remove_connection(self, workspace: str, name: str) -> None:
         """Delete a connection with its entities and secrets; its call history stays, unlinked."""
-        with self._write() as session:
-            ws = self._workspace(session, workspace)
-            row = self._connection(session, ws, name)
-            session.delete(row)
+        with self._write() as db:
+            ws = self._workspace(db, workspace)
+            row = self._connection(db, ws, name)
+            db.execute(delete(tables.connections).where(tables.connections.c.id == row.id))
 
     def set_entities(self, workspace: str, connection: str, entities: Sequence[Entity], *, replace: bool) -> None:
         """Add entities to a connection, updating those of the same name; ``replace`` drops all others."""
-        with self._write() as session:
-            ws = self._workspace(session, workspace)
-            row = self._connection(session, ws, connection)
-            current = {e.name: e for e in _entities(session, row.id)}
+        table = tables.entities
+        with self._write() as db:
+            ws = self._workspace(db, workspace)
+            row = self._connection(db, ws, connection)
+            current = {e.name: e for e in _entities(db, row.id)}
             if replace:
-                session.execute(delete(EntityRow).where(EntityRow.connection_id == row.id))
-                session.flush()
+                db.execute(delete(table).where(table.c.connection_id == row.id))
                 current = {}
             position = max((e.position for e in current.values()), default=-1) + 1
             for entity in entities:
                 data = entity.model_dump(mode="json", by_alias=True, exclude_none=True)
                 found = current.get(entity.name)
                 if found is not None:
-                    found.data = data
+                    db.execute(update(table).where(table.c.id == found.id).values(data=data))
                 else:
-                    session.add(EntityRow(connection_id=row.id, name=entity.name, position=position, data=data))
+                    db.execute(
+                        insert(table).values(connection_id=row.id, name=entity.name, position=position, data=data)
+                    )
                     position += 1
-            row.updated_at = time.time()
+            self._touch_connection(db, row.id)
 
     def remove_entity(self, workspace: str, connection: str, entity: str) -> None:
-        with self._write() as session:
-            ws = self._workspace(session, workspace)
-            row = self._connection(session, ws, connection)
-            found = session.scalars(
-                select(EntityRow).where(EntityRow.connection_id == row.id, EntityRow.name == entity)
+        table = tables.entities
+        with self._write() as db:
+            ws = self._workspace(db, workspace)
+            row = self._connection(db, ws, connection)
+            found = db.scalars(
+                select(table.c.id).where(table.c.connection_id == row.id, table.c.name == entity)
             ).first()
             if found is None:
                 raise NotFoundError(f"connection {connection!r} has no entity {entity!r}")
-            session.delete(found)
-            row.updated_at = time.time()
+            db.execute(delete(table).where(table.c.id == found))
+            self._touch_connection(db, row.id)
 
     def record_test(self, workspace: str, connection: str, ok: bool) -> None:
         """Remember the outcome of a connection test (the list's status dot)."""
-        with self._write() as session:
-            ws = self._workspace(session, workspace)
-            row = self._connection(session, ws, connection)
-            row.last_test_ok, row.last_tested_at = ok, time.time()
+        with self._write() as db:
+            ws = self._workspace(db, workspace)
+            row = self._connection(db, ws, connection)
+            db.execute(
+                update(tables.connections)
+                .where(tables.connections.c.id == row.id)
+                .values(last_test_ok=ok, last_tested_at=time.time())
+            )
 
     # --- call history --------------------------------------------------------------------------------
 
@@ -353,15 +378,17 @@ class Store(WebhookStore):
         events = list(events)
         if not events:
             return
-        with self._write() as session:
-            ws = self._workspace(session, workspace)
+        with self._write() as db:
+            ws = self._workspace(db, workspace)
             ids = dict(
-                session.execute(
-                    select(ConnectionRow.name, ConnectionRow.id).where(ConnectionRow.workspace_id == ws.id)
+                db.execute(
+                    select(tables.connections.c.name, tables.connections.c.id).where(
+                        tables.connections.c.workspace_id == ws.id
+                    )
                 ).all()
             )
-            session.execute(
-                insert(ApiCallRow),
+            db.execute(
+                insert(tables.api_calls),
                 [
                     {
                         "workspace_id": ws.id,
@@ -387,19 +414,20 @@ class Store(WebhookStore):
     def connection_usage(self, workspace: str, connection: str) -> ConnectionUsage:
         """Last use, calls and success rate over 24 hours, and the most recent failed calls."""
         since = time.time() - DAY_S
-        with self._read() as session:
-            ws = self._workspace(session, workspace)
-            row = self._connection(session, ws, connection)
-            calls, oks = session.execute(
-                select(func.count(), func.sum(ApiCallRow.ok, type_=Integer)).where(
-                    ApiCallRow.connection_id == row.id, ApiCallRow.at >= since
+        api_call = tables.api_calls
+        with self._read() as db:
+            ws = self._workspace(db, workspace)
+            row = self._connection(db, ws, connection)
+            calls, oks = db.execute(
+                select(func.count(), func.sum(api_call.c.ok, type_=Integer)).where(
+                    api_call.c.connection_id == row.id, api_call.c.at >= since
                 )
             ).one()
-            last_used = session.scalar(select(func.max(ApiCallRow.at)).where(ApiCallRow.connection_id == row.id))
-            errors = session.scalars(
-                select(ApiCallRow)
-                .where(ApiCallRow.connection_id == row.id, ApiCallRow.ok.is_(False))
-                .order_by(ApiCallRow.at.desc(), ApiCallRow.id.desc())
+            last_used = db.scalar(select(func.max(api_call.c.at)).where(api_call.c.connection_id == row.id))
+            errors = db.execute(
+                select(api_call)
+                .where(api_call.c.connection_id == row.id, api_call.c.ok.is_(False))
+                .order_by(api_call.c.at.desc(), api_call.c.id.desc())
                 .limit(RECENT_ERRORS)
             ).all()
             return ConnectionUsage(
@@ -413,24 +441,26 @@ class Store(WebhookStore):
         self, workspace: str, connection: str, *, since: datetime | float | None = None, limit: int = 1000
     ) -> list[ApiCallRecord]:
         """The newest calls of a connection (newest first), optionally only those since a moment."""
-        with self._read() as session:
-            ws = self._workspace(session, workspace)
-            row = self._connection(session, ws, connection)
-            query = select(ApiCallRow).where(ApiCallRow.connection_id == row.id)
+        api_call = tables.api_calls
+        with self._read() as db:
+            ws = self._workspace(db, workspace)
+            row = self._connection(db, ws, connection)
+            query = select(api_call).where(api_call.c.connection_id == row.id)
             if since is not None:
-                query = query.where(ApiCallRow.at >= _epoch(since))
-            rows = session.scalars(query.order_by(ApiCallRow.at.desc(), ApiCallRow.id.desc()).limit(limit)).all()
+                query = query.where(api_call.c.at >= _epoch(since))
+            rows = db.execute(query.order_by(api_call.c.at.desc(), api_call.c.id.desc()).limit(limit)).all()
             return [_call_record(r, row.name) for r in rows]
 
     def hourly_usage(self, workspace: str, connection: str, *, since: datetime | float) -> list[HourUsage]:
         """Calls and failures per UTC hour since ``since`` (hours without calls are left out)."""
-        hour = func.cast(ApiCallRow.at / 3600, Integer) * 3600
-        with self._read() as session:
-            ws = self._workspace(session, workspace)
-            row = self._connection(session, ws, connection)
-            rows = session.execute(
-                select(hour, func.count(), func.count() - func.sum(ApiCallRow.ok, type_=Integer))
-                .where(ApiCallRow.connection_id == row.id, ApiCallRow.at >= _epoch(since))
+        api_call = tables.api_calls
+        hour = func.cast(api_call.c.at / 3600, Integer) * 3600
+        with self._read() as db:
+            ws = self._workspace(db, workspace)
+            row = self._connection(db, ws, connection)
+            rows = db.execute(
+                select(hour, func.count(), func.count() - func.sum(api_call.c.ok, type_=Integer))
+                .where(api_call.c.connection_id == row.id, api_call.c.at >= _epoch(since))
                 .group_by(hour)
                 .order_by(hour)
             ).all()
@@ -441,29 +471,38 @@ class Store(WebhookStore):
     def save_flow(self, workspace: str, name: str, data: dict[str, Any]) -> None:
         """Store a flow document under ``name``, replacing the one of that name."""
         now = time.time()
-        with self._write() as session:
-            ws = self._workspace(session, workspace)
-            row = session.scalars(select(FlowRow).where(FlowRow.workspace_id == ws.id, FlowRow.name == name)).first()
-            if row is None:
-                session.add(FlowRow(workspace_id=ws.id, name=name, data=data, created_at=now, updated_at=now))
+        with self._write() as db:
+            ws = self._workspace(db, workspace)
+            found = db.scalars(
+                select(tables.flows.c.id).where(tables.flows.c.workspace_id == ws.id, tables.flows.c.name == name)
+            ).first()
+            if found is None:
+                db.execute(
+                    insert(tables.flows).values(
+                        workspace_id=ws.id, name=name, data=data, created_at=now, updated_at=now
+                    )
+                )
             else:
-                row.data, row.updated_at = data, now
+                db.execute(update(tables.flows).where(tables.flows.c.id == found).values(data=data, updated_at=now))
 
     def list_flows(self, workspace: str) -> list[FlowInfo]:
-        with self._read() as session:
-            ws = self._workspace(session, workspace)
-            rows = session.scalars(select(FlowRow).where(FlowRow.workspace_id == ws.id).order_by(FlowRow.name)).all()
+        with self._read() as db:
+            ws = self._workspace(db, workspace)
+            rows = db.execute(
+                select(tables.flows).where(tables.flows.c.workspace_id == ws.id).order_by(tables.flows.c.name)
+            ).all()
+            run = tables.runs
             latest = (
-                select(RunRow.flow_name, func.max(RunRow.started_at).label("at"))
-                .where(RunRow.workspace_id == ws.id)
-                .group_by(RunRow.flow_name)
+                select(run.c.flow_name, func.max(run.c.started_at).label("at"))
+                .where(run.c.workspace_id == ws.id)
+                .group_by(run.c.flow_name)
                 .subquery()
             )
             statuses = dict(
-                session.execute(
-                    select(RunRow.flow_name, RunRow.status)
-                    .join(latest, (RunRow.flow_name == latest.c.flow_name) & (RunRow.started_at == latest.c.at))
-                    .where(RunRow.workspace_id == ws.id)
+                db.execute(
+                    select(run.c.flow_name, run.c.status)
+                    .join(latest, (run.c.flow_name == latest.c.flow_name) & (run.c.started_at == latest.c.at))
+                    .where(run.c.workspace_id == ws.id)
                 ).all()
             )
             return [
@@ -478,37 +517,44 @@ class Store(WebhookStore):
             ]
 
     def get_flow(self, workspace: str, name: str) -> dict[str, Any]:
-        with self._read() as session:
-            ws = self._workspace(session, workspace)
-            return dict(self._flow(session, ws, name).data)
+        with self._read() as db:
+            ws = self._workspace(db, workspace)
+            return dict(self._flow(db, ws, name).data)
 
     def remove_flow(self, workspace: str, name: str) -> None:
-        with self._write() as session:
-            ws = self._workspace(session, workspace)
-            session.delete(self._flow(session, ws, name))
+        with self._write() as db:
+            ws = self._workspace(db, workspace)
+            row = self._flow(db, ws, name)
+            db.execute(delete(tables.flows).where(tables.flows.c.id == row.id))
 
     def rename_flow(self, workspace: str, old: str, new: str) -> None:
-        with self._write() as session:
-            ws = self._workspace(session, workspace)
-            row = self._flow(session, ws, old)
+        with self._write() as db:
+            ws = self._workspace(db, workspace)
+            row = self._flow(db, ws, old)
             if old == new:
                 return
-            taken = session.scalars(select(FlowRow.id).where(FlowRow.workspace_id == ws.id, FlowRow.name == new))
+            taken = db.scalars(
+                select(tables.flows.c.id).where(tables.flows.c.workspace_id == ws.id, tables.flows.c.name == new)
+            )
             if taken.first() is not None:
                 raise ConflictError(f"a flow named {new!r} already exists in workspace {workspace!r}")
             data = dict(row.data)
             data["name"] = new
-            row.name, row.data, row.updated_at = new, data, time.time()
+            db.execute(
+                update(tables.flows)
+                .where(tables.flows.c.id == row.id)
+                .values(name=new, data=data, updated_at=time.time())
+            )
 
     # --- runs ----------------------------------------------------------------------------------------
 
     def start_run(self, workspace: str, flow_name: str, trigger: str) -> str:
         """Record a run as ``running`` (with this process's id, to detect a killed process later)."""
         run_id = str(uuid.uuid4())
-        with self._write() as session:
-            ws = self._workspace(session, workspace)
-            session.add(
-                RunRow(
+        with self._write() as db:
+            ws = self._workspace(db, workspace)
+            db.execute(
+                insert(tables.runs).values(
                     id=run_id,
                     workspace_id=ws.id,
                     flow_name=flow_name,
@@ -531,51 +577,58 @@ class Store(WebhookStore):
     ) -> None:
         if status not in RUN_STATUSES or status == "running":
             raise ValueError(f"a run cannot finish as {status!r}")
-        with self._write() as session:
-            row = session.get(RunRow, run_id)
-            if row is None:
-                raise NotFoundError(f"there is no run {run_id}")
-            row.status, row.error, row.summary, row.finished_at = status, error, summary, time.time()
-            session.execute(delete(RunNodeRow).where(RunNodeRow.run_id == run_id))
-            session.add_all(
-                RunNodeRow(
-                    run_id=run_id,
-                    node_id=n.node_id,
-                    items_in=n.items_in,
-                    items_out=n.items_out,
-                    errors=n.errors,
-                    duration_ms=n.duration_ms,
-                    sample=list(n.sample),
-                    error=n.error,
-                )
-                for n in nodes
+        with self._write() as db:
+            finished = db.execute(
+                update(tables.runs)
+                .where(tables.runs.c.id == run_id)
+                .values(status=status, error=error, summary=summary, finished_at=time.time())
             )
+            if not finished.rowcount:
+                raise NotFoundError(f"there is no run {run_id}")
+            db.execute(delete(tables.run_nodes).where(tables.run_nodes.c.run_id == run_id))
+            if nodes:
+                db.execute(
+                    insert(tables.run_nodes),
+                    [
+                        {
+                            "run_id": run_id,
+                            "node_id": n.node_id,
+                            "items_in": n.items_in,
+                            "items_out": n.items_out,
+                            "errors": n.errors,
+                            "duration_ms": n.duration_ms,
+                            "sample": list(n.sample),
+                            "error": n.error,
+                        }
+                        for n in nodes
+                    ],
+                )
 
     def list_runs(self, workspace: str, *, flow: str | None = None, limit: int = 50) -> list[RunInfo]:
-        with self._read() as session:
-            ws = self._workspace(session, workspace)
-            query = select(RunRow).where(RunRow.workspace_id == ws.id)
+        run = tables.runs
+        with self._read() as db:
+            ws = self._workspace(db, workspace)
+            query = select(run).where(run.c.workspace_id == ws.id)
             if flow is not None:
-                query = query.where(RunRow.flow_name == flow)
-            rows = session.scalars(query.order_by(RunRow.started_at.desc()).limit(limit)).all()
+                query = query.where(run.c.flow_name == flow)
+            rows = db.execute(query.order_by(run.c.started_at.desc()).limit(limit)).all()
             return [_run_info(row, ws.name) for row in rows]
 
     def get_run(self, run_id: str) -> RunDetail:
         """A run with its nodes and API calls; ``run_id`` may be a unique prefix (as ``runs list`` shows)."""
-        with self._read() as session:
-            rows = session.scalars(select(RunRow).where(RunRow.id.startswith(run_id, autoescape=True)).limit(2)).all()
+        run, node, call = tables.runs, tables.run_nodes, tables.api_calls
+        with self._read() as db:
+            rows = db.execute(select(run).where(run.c.id.startswith(run_id, autoescape=True)).limit(2)).all()
             if not rows or not run_id:
                 raise NotFoundError(f"there is no run {run_id!r}", hint="flowdesk runs list shows the run ids")
             if len(rows) > 1:
                 raise NotFoundError(f"{run_id!r} is the start of several run ids; give more of it")
             row = rows[0]
-            ws = session.get(WorkspaceRow, row.workspace_id)
-            nodes = session.scalars(select(RunNodeRow).where(RunNodeRow.run_id == row.id).order_by(RunNodeRow.id))
-            calls = session.scalars(
-                select(ApiCallRow).where(ApiCallRow.run_id == row.id).order_by(ApiCallRow.at, ApiCallRow.id)
-            )
+            ws_name = db.scalar(select(tables.workspaces.c.name).where(tables.workspaces.c.id == row.workspace_id))
+            nodes = db.execute(select(node).where(node.c.run_id == row.id).order_by(node.c.id))
+            calls = db.execute(select(call).where(call.c.run_id == row.id).order_by(call.c.at, call.c.id))
             return RunDetail(
-                info=_run_info(row, ws.name if ws else ""),
+                info=_run_info(row, ws_name or ""),
                 nodes=[
                     RunNodeRecord(
                         node_id=n.node_id,
@@ -594,18 +647,19 @@ class Store(WebhookStore):
     def _mark_interrupted_runs(self) -> list[str]:
         """Mark ``running`` runs whose process is gone as ``interrupted``; returns their ids."""
         host = socket.gethostname()
-        with self._read() as session:
-            running = session.execute(select(RunRow.id, RunRow.pid, RunRow.host).where(RunRow.status == "running"))
+        run = tables.runs
+        with self._read() as db:
+            running = db.execute(select(run.c.id, run.c.pid, run.c.host).where(run.c.status == "running"))
             dead = [
                 run_id
                 for run_id, pid, run_host in running.all()
                 if pid is None or (run_host == host and not _process_alive(pid))
             ]
         if dead:
-            with self._write() as session:
-                session.execute(
-                    update(RunRow)
-                    .where(RunRow.id.in_(dead), RunRow.status == "running")
+            with self._write() as db:
+                db.execute(
+                    update(run)
+                    .where(run.c.id.in_(dead), run.c.status == "running")
                     .values(status="interrupted", error=INTERRUPTED_MESSAGE, finished_at=time.time())
                 )
         return dead
@@ -615,34 +669,38 @@ class Store(WebhookStore):
     def add_audit(
         self, workspace: str, user: str, action: str, target: str, detail: dict[str, Any] | None = None
     ) -> None:
-        with self._write() as session:
-            ws = self._workspace(session, workspace)
-            session.add(
-                AuditRow(workspace_id=ws.id, at=time.time(), user=user, action=action, target=target, detail=detail)
+        with self._write() as db:
+            ws = self._workspace(db, workspace)
+            db.execute(
+                insert(tables.audit_events).values(
+                    workspace_id=ws.id, at=time.time(), user=user, action=action, target=target, detail=detail
+                )
             )
 
     def list_audit(
         self, workspace: str, *, limit: int = 100, target: str | None = None, actions: Sequence[str] = ()
     ) -> list[AuditEntry]:
         """The newest audit events (newest first), optionally only those about ``target`` or of ``actions``."""
-        with self._read() as session:
-            ws = self._workspace(session, workspace)
-            query = select(AuditRow).where(AuditRow.workspace_id == ws.id)
+        audit = tables.audit_events
+        with self._read() as db:
+            ws = self._workspace(db, workspace)
+            query = select(audit).where(audit.c.workspace_id == ws.id)
             if target is not None:
-                query = query.where(AuditRow.target == target)
+                query = query.where(audit.c.target == target)
             if actions:
-                query = query.where(AuditRow.action.in_(list(actions)))
-            rows = session.scalars(query.order_by(AuditRow.at.desc(), AuditRow.id.desc()).limit(limit)).all()
+                query = query.where(audit.c.action.in_(list(actions)))
+            rows = db.execute(query.order_by(audit.c.at.desc(), audit.c.id.desc()).limit(limit)).all()
             return [AuditEntry(r.at, r.user, r.action, r.target, r.detail) for r in rows]
 
     def list_recent_calls(self, workspace: str, *, limit: int = 100) -> list[ApiCallRecord]:
         """The newest API calls of every connection of ``workspace`` (newest first): the per-call audit trail."""
-        with self._read() as session:
-            ws = self._workspace(session, workspace)
-            rows = session.scalars(
-                select(ApiCallRow)
-                .where(ApiCallRow.workspace_id == ws.id)
-                .order_by(ApiCallRow.at.desc(), ApiCallRow.id.desc())
+        api_call = tables.api_calls
+        with self._read() as db:
+            ws = self._workspace(db, workspace)
+            rows = db.execute(
+                select(api_call)
+                .where(api_call.c.workspace_id == ws.id)
+                .order_by(api_call.c.at.desc(), api_call.c.id.desc())
                 .limit(limit)
             ).all()
             return [_call_record(r, r.connection_name) for r in rows]
@@ -651,17 +709,21 @@ class Store(WebhookStore):
 
     def list_members(self, workspace: str) -> list[MemberInfo]:
         """Every member of ``workspace``, admins first, then by name."""
-        with self._read() as session:
-            ws = self._workspace(session, workspace)
-            rows = session.scalars(select(MemberRow).where(MemberRow.workspace_id == ws.id)).all()
+        member = tables.members
+        with self._read() as db:
+            ws = self._workspace(db, workspace)
+            rows = db.execute(
+                select(member.c.user, member.c.role, member.c.created_at).where(member.c.workspace_id == ws.id)
+            ).all()
             members = [MemberInfo(r.user, _role(r.role), r.created_at) for r in rows]
         return sorted(members, key=lambda m: (ROLES.index(m.role), m.user))
 
     def member_role(self, workspace: str, user: str) -> Role | None:
         """``user``'s role in ``workspace``; ``None`` when they are not a member."""
-        with self._read() as session:
-            ws = self._workspace(session, workspace)
-            role = session.scalar(select(MemberRow.role).where(MemberRow.workspace_id == ws.id, MemberRow.user == user))
+        member = tables.members
+        with self._read() as db:
+            ws = self._workspace(db, workspace)
+            role = db.scalar(select(member.c.role).where(member.c.workspace_id == ws.id, member.c.user == user))
             return None if role is None else _role(role)
 
     def claim_first_admin(self, workspace: str, user: str) -> bool:
@@ -670,15 +732,16 @@ class Store(WebhookStore):
         Checked and written in one write transaction, so of two processes opening a new workspace at once
         exactly one becomes its admin.
         """
-        with self._read() as session:
-            ws = self._workspace(session, workspace)
-            if session.scalar(select(MemberRow.id).where(MemberRow.workspace_id == ws.id).limit(1)) is not None:
+        member = tables.members
+        with self._read() as db:
+            ws = self._workspace(db, workspace)
+            if db.scalar(select(member.c.id).where(member.c.workspace_id == ws.id).limit(1)) is not None:
                 return False
-        with self._write() as session:
-            ws = self._workspace(session, workspace)
-            if session.scalar(select(MemberRow.id).where(MemberRow.workspace_id == ws.id).limit(1)) is not None:
+        with self._write() as db:
+            ws = self._workspace(db, workspace)
+            if db.scalar(select(member.c.id).where(member.c.workspace_id == ws.id).limit(1)) is not None:
                 return False
-            session.add(MemberRow(workspace_id=ws.id, user=user, role="admin", created_at=time.time()))
+            db.execute(insert(member).values(workspace_id=ws.id, user=user, role="admin", created_at=time.time()))
             return True
 
     def set_member(self, workspace: str, user: str, role: Role) -> Role | None:
@@ -693,18 +756,19 @@ class Store(WebhookStore):
         user = user.strip()
         if not user:
             raise UserError("a member needs a user name")
-        with self._write() as session:
-            ws = self._workspace(session, workspace)
-            row = session.scalars(
-                select(MemberRow).where(MemberRow.workspace_id == ws.id, MemberRow.user == user)
+        member = tables.members
+        with self._write() as db:
+            ws = self._workspace(db, workspace)
+            row = db.execute(
+                select(member.c.id, member.c.role).where(member.c.workspace_id == ws.id, member.c.user == user)
             ).first()
             if row is None:
-                session.add(MemberRow(workspace_id=ws.id, user=user, role=role, created_at=time.time()))
+                db.execute(insert(member).values(workspace_id=ws.id, user=user, role=role, created_at=time.time()))
                 return None
             before = _role(row.role)
             if before == "admin" and role != "admin":
-                self._keep_an_admin(session, ws, user)
-            row.role = role
+                self._keep_an_admin(db, ws, user)
+            db.execute(update(member).where(member.c.id == row.id).values(role=role))
             return before
 
     def remove_member(self, workspace: str, user: str) -> Role:
@@ -714,23 +778,25 @@ class Store(WebhookStore):
             NotFoundError: they are not a member.
             ConflictError: they are the last admin.
         """
-        with self._write() as session:
-            ws = self._workspace(session, workspace)
-            row = session.scalars(
-                select(MemberRow).where(MemberRow.workspace_id == ws.id, MemberRow.user == user)
+        member = tables.members
+        with self._write() as db:
+            ws = self._workspace(db, workspace)
+            row = db.execute(
+                select(member.c.id, member.c.role).where(member.c.workspace_id == ws.id, member.c.user == user)
             ).first()
             if row is None:
                 raise NotFoundError(f"{user!r} is not a member of workspace {workspace!r}")
             before = _role(row.role)
             if before == "admin":
-                self._keep_an_admin(session, ws, user)
-            session.delete(row)
+                self._keep_an_admin(db, ws, user)
+            db.execute(delete(member).where(member.c.id == row.id))
             return before
 
-    def _keep_an_admin(self, session: Session, ws: WorkspaceRow, leaving: str) -> None:
-        others = session.scalar(
+    def _keep_an_admin(self, db: SqlConnection, ws: Row[Any], leaving: str) -> None:
+        member = tables.members
+        others = db.scalar(
             select(func.count()).where(
-                MemberRow.workspace_id == ws.id, MemberRow.role == "admin", MemberRow.user != leaving
+                member.c.workspace_id == ws.id, member.c.role == "admin", member.c.user != leaving
             )
         )
         if not others:
@@ -757,67 +823,76 @@ class Store(WebhookStore):
         replaces the old one in the same transaction as the access token, so a crash never keeps a pair that
         does not belong together.
         """
-        with self._write() as session:
-            ws = self._workspace(session, workspace)
-            row = self._connection(session, ws, connection)
+        with self._write() as db:
+            ws = self._workspace(db, workspace)
+            row = self._connection(db, ws, connection)
             data = dict(row.data)
             auth = dict(data.get("auth") or {})
             if auth.get("type") != "oauth2":
                 raise UserError(f"connection {connection!r} does not use OAuth 2, so it has no tokens to keep")
             auth["expires_at"], auth["token_lifetime_s"] = expires_at, lifetime_s
             data["auth"] = auth
-            row.data, row.auth_state = data, None
+            db.execute(
+                update(tables.connections).where(tables.connections.c.id == row.id).values(data=data, auth_state=None)
+            )
             values = {"auth.access_token": access_token}
             if refresh_token:
                 values["auth.refresh_token"] = refresh_token
-            session.execute(
-                delete(SecretRow).where(SecretRow.connection_id == row.id, SecretRow.field.in_(list(values)))
+            db.execute(
+                delete(tables.secrets).where(
+                    tables.secrets.c.connection_id == row.id, tables.secrets.c.field.in_(list(values))
+                )
             )
-            self._seal_secrets(session, ws, row, values)
+            self._seal_secrets(db, ws, row.id, values)
 
     def clear_oauth_tokens(self, workspace: str, connection: str) -> bool:
         """Delete the OAuth tokens of ``connection`` (not its client secret) and mark it ``reauth_needed``;
         ``True`` when there were tokens."""
-        with self._write() as session:
-            ws = self._workspace(session, workspace)
-            row = self._connection(session, ws, connection)
-            deleted = session.execute(
-                delete(SecretRow).where(
-                    SecretRow.connection_id == row.id,
-                    SecretRow.field.in_(["auth.access_token", "auth.refresh_token"]),
+        with self._write() as db:
+            ws = self._workspace(db, workspace)
+            row = self._connection(db, ws, connection)
+            deleted = db.execute(
+                delete(tables.secrets).where(
+                    tables.secrets.c.connection_id == row.id,
+                    tables.secrets.c.field.in_(["auth.access_token", "auth.refresh_token"]),
                 )
             )
+            changes: dict[str, Any] = {"auth_state": "reauth_needed"}
             data = dict(row.data)
             auth = dict(data.get("auth") or {})
             if "expires_at" in auth or "token_lifetime_s" in auth:
                 auth["expires_at"] = auth["token_lifetime_s"] = None
                 data["auth"] = auth
-                row.data = data
-            row.auth_state = "reauth_needed"
-            return bool(getattr(deleted, "rowcount", 0))
+                changes["data"] = data
+            db.execute(update(tables.connections).where(tables.connections.c.id == row.id).values(**changes))
+            return bool(deleted.rowcount)
 
     def set_auth_state(self, workspace: str, connection: str, state: str | None) -> None:
         """Mark ``connection`` ``reauth_needed`` (the provider refused its tokens) or clear the mark (``None``)."""
-        with self._write() as session:
-            ws = self._workspace(session, workspace)
-            row = self._connection(session, ws, connection)
-            row.auth_state = state
+        with self._write() as db:
+            ws = self._workspace(db, workspace)
+            row = self._connection(db, ws, connection)
+            db.execute(update(tables.connections).where(tables.connections.c.id == row.id).values(auth_state=state))
 
     # --- internals -----------------------------------------------------------------------------------
 
-    def _workspace(self, session: Session, name: str) -> WorkspaceRow:
-        row = session.scalars(select(WorkspaceRow).where(WorkspaceRow.name == name)).first()
+    def _workspace(self, db: SqlConnection, name: str) -> Row[Any]:
+        row = db.execute(select(tables.workspaces).where(tables.workspaces.c.name == name)).first()
         if row is None:
             raise NotFoundError(f"there is no workspace {name!r}", hint="flowdesk --workspace NAME creates one")
         return row
 
-    def _connection(self, session: Session, ws: WorkspaceRow, name: str) -> ConnectionRow:
-        row = session.scalars(
-            select(ConnectionRow).where(ConnectionRow.workspace_id == ws.id, ConnectionRow.name == name)
+    def _connection(self, db: SqlConnection, ws: Row[Any], name: str) -> Row[Any]:
+        row = db.execute(
+            select(tables.connections).where(
+                tables.connections.c.workspace_id == ws.id, tables.connections.c.name == name
+            )
         ).first()
         if row is None:
-            names = session.scalars(
-                select(ConnectionRow.name).where(ConnectionRow.workspace_id == ws.id).order_by(ConnectionRow.name)
+            names = db.scalars(
+                select(tables.connections.c.name)
+                .where(tables.connections.c.workspace_id == ws.id)
+                .order_by(tables.connections.c.name)
             ).all()
             raise NotFoundError(
                 f"there is no connection {name!r} in workspace {ws.name!r} (connections: {', '.join(names) or 'none'})",
@@ -825,10 +900,11 @@ class Store(WebhookStore):
             )
         return row
 
-    def _flow(self, session: Session, ws: WorkspaceRow, name: str) -> FlowRow:
-        row = session.scalars(select(FlowRow).where(FlowRow.workspace_id == ws.id, FlowRow.name == name)).first()
+    def _flow(self, db: SqlConnection, ws: Row[Any], name: str) -> Row[Any]:
+        flow = tables.flows
+        row = db.execute(select(flow).where(flow.c.workspace_id == ws.id, flow.c.name == name)).first()
         if row is None:
-            names = session.scalars(select(FlowRow.name).where(FlowRow.workspace_id == ws.id)).all()
+            names = db.scalars(select(flow.c.name).where(flow.c.workspace_id == ws.id)).all()
             raise NotFoundError(
                 f"there is no flow {name!r} in workspace {ws.name!r} (flows: {', '.join(sorted(names)) or 'none'})",
                 hint="flowdesk flow list shows them; flowdesk flow import FILE adds one",
@@ -836,15 +912,15 @@ class Store(WebhookStore):
         return row
 
     def _check_one_per_service(
-        self, session: Session, ws: WorkspaceRow, connection: Connection, *, keep: int | None
+        self, db: SqlConnection, ws: Row[Any], connection: Connection, *, keep: int | None
     ) -> None:
         if not connection.is_preset:
             return
-        other = session.scalars(
-            select(ConnectionRow.name).where(
-                ConnectionRow.workspace_id == ws.id,
-                ConnectionRow.service == connection.service,
-                ConnectionRow.id != (keep if keep is not None else -1),
+        other = db.scalars(
+            select(tables.connections.c.name).where(
+                tables.connections.c.workspace_id == ws.id,
+                tables.connections.c.service == connection.service,
+                tables.connections.c.id != (keep if keep is not None else -1),
             )
         ).first()
         if other is not None:
@@ -854,70 +930,90 @@ class Store(WebhookStore):
             )
 
     def _write_connection(
-        self, session: Session, ws: WorkspaceRow, row: ConnectionRow, connection: Connection, now: float
+        self, db: SqlConnection, ws: Row[Any], connection_id: int | None, connection: Connection, now: float
     ) -> None:
+        """Insert ``connection`` (``connection_id=None``) or overwrite that row, with its entities and secrets."""
+        from flowdesk.model import public_dict, secret_values
+
         data = public_dict(connection)
         data.pop("entities", None)
-        row.name, row.service, row.data, row.updated_at = connection.name, connection.service, data, now
-        session.flush()  # the row id is part of each secret's associated data
-        session.execute(delete(EntityRow).where(EntityRow.connection_id == row.id))
-        session.add_all(
-            EntityRow(
-                connection_id=row.id,
-                name=entity.name,
-                position=position,
-                data=entity.model_dump(mode="json", by_alias=True, exclude_none=True),
+        fields = {"name": connection.name, "service": connection.service, "data": data, "updated_at": now}
+        if connection_id is None:
+            inserted = db.execute(insert(tables.connections).values(workspace_id=ws.id, created_at=now, **fields))
+            connection_id = inserted.lastrowid  # part of each secret's associated data
+        else:
+            db.execute(update(tables.connections).where(tables.connections.c.id == connection_id).values(**fields))
+        db.execute(delete(tables.entities).where(tables.entities.c.connection_id == connection_id))
+        if connection.entities:
+            db.execute(
+                insert(tables.entities),
+                [
+                    {
+                        "connection_id": connection_id,
+                        "name": entity.name,
+                        "position": position,
+                        "data": entity.model_dump(mode="json", by_alias=True, exclude_none=True),
+                    }
+                    for position, entity in enumerate(connection.entities)
+                ],
             )
-            for position, entity in enumerate(connection.entities)
-        )
-        session.execute(delete(SecretRow).where(SecretRow.connection_id == row.id))
+        db.execute(delete(tables.secrets).where(tables.secrets.c.connection_id == connection_id))
         values = secret_values(connection)
         if values:
-            self._seal_secrets(session, ws, row, values)
+            self._seal_secrets(db, ws, connection_id, values)
 
-    def _seal_secrets(self, session: Session, ws: WorkspaceRow, row: ConnectionRow, values: dict[str, str]) -> None:
+    def _seal_secrets(self, db: SqlConnection, ws: Row[Any], connection_id: int, values: dict[str, str]) -> None:
         """Add one sealed row per secret of a connection (the caller removed the rows they replace)."""
-        key = self._key(ws, create=True)
+        key = self._key(db, ws, create=True)
         assert key is not None
+        rows = []
         for field, value in values.items():
-            nonce, ciphertext = encrypt(key, value, associated_data(ws.uuid, row.id, field))
-            session.add(
-                SecretRow(
-                    workspace_id=ws.id,
-                    owner_kind="connection",
-                    connection_id=row.id,
-                    field=field,
-                    nonce=nonce,
-                    ciphertext=ciphertext,
-                )
+            nonce, ciphertext = encrypt(key, value, associated_data(ws.uuid, connection_id, field))
+            rows.append(
+                {
+                    "workspace_id": ws.id,
+                    "owner_kind": "connection",
+                    "connection_id": connection_id,
+                    "field": field,
+                    "nonce": nonce,
+                    "ciphertext": ciphertext,
+                }
             )
+        db.execute(insert(tables.secrets), rows)
 
-    def _key(self, ws: WorkspaceRow, *, create: bool) -> bytes | None:
+    def _key(self, db: SqlConnection, ws: Row[Any], *, create: bool) -> bytes | None:
         """The workspace's data key (cached); made, and its home recorded, on first need when ``create``."""
         cached = self._keys.get(ws.uuid)
         if cached is not None:
             return cached
-        where: KeyStore | None = ws.key_store if ws.key_store in ("keyring", "vault") else None  # type: ignore[assignment]
+        where: KeyStore | None = ws.key_store if ws.key_store in ("keyring", "vault") else None
         found = self._keychain.load(ws.uuid, where)
         if found is None:
             if not create:
                 return None
             found = self._keychain.create(ws.uuid)
         key, home = found
-        if ws.key_store != home:
-            ws.key_store = home  # saved with the caller's transaction (a write session)
+        if ws.key_store != home:  # recorded in the caller's transaction
+            db.execute(update(tables.workspaces).where(tables.workspaces.c.id == ws.id).values(key_store=home))
         self._keys[ws.uuid] = key
         return key
 
     @staticmethod
-    def _last_calls(session: Session, workspace_id: int) -> dict[int, tuple[float, bool]]:
-        newest = (
-            select(func.max(ApiCallRow.id))
-            .where(ApiCallRow.workspace_id == workspace_id, ApiCallRow.connection_id.is_not(None))
-            .group_by(ApiCallRow.connection_id)
+    def _touch_connection(db: SqlConnection, connection_id: int) -> None:
+        db.execute(
+            update(tables.connections).where(tables.connections.c.id == connection_id).values(updated_at=time.time())
         )
-        rows = session.execute(
-            select(ApiCallRow.connection_id, ApiCallRow.at, ApiCallRow.ok).where(ApiCallRow.id.in_(newest))
+
+    @staticmethod
+    def _last_calls(db: SqlConnection, workspace_id: int) -> dict[int, tuple[float, bool]]:
+        api_call = tables.api_calls
+        newest = (
+            select(func.max(api_call.c.id))
+            .where(api_call.c.workspace_id == workspace_id, api_call.c.connection_id.is_not(None))
+            .group_by(api_call.c.connection_id)
+        )
+        rows = db.execute(
+            select(api_call.c.connection_id, api_call.c.at, api_call.c.ok).where(api_call.c.id.in_(newest))
         )
         return {int(cid): (float(at), bool(ok)) for cid, at, ok in rows if cid is not None}
 
@@ -935,17 +1031,16 @@ def _translate(exc: SQLAlchemyError, db_path: Path) -> OperationalError:
     return OperationalError(f"the store {db_path} failed: {detail}; nothing was changed")
 
 
-def _workspace_info(row: WorkspaceRow) -> WorkspaceInfo:
+def _workspace_info(row: Row[Any]) -> WorkspaceInfo:
     return WorkspaceInfo(name=row.name, uuid=row.uuid, created_at=row.created_at)
 
 
-def _entities(session: Session, connection_id: int) -> list[EntityRow]:
-    return list(
-        session.scalars(select(EntityRow).where(EntityRow.connection_id == connection_id).order_by(EntityRow.position))
-    )
+def _entities(db: SqlConnection, connection_id: int) -> Sequence[Row[Any]]:
+    table = tables.entities
+    return db.execute(select(table).where(table.c.connection_id == connection_id).order_by(table.c.position)).all()
 
 
-def _status(row: ConnectionRow, last_call: tuple[float, bool] | None) -> ConnectionStatus:
+def _status(row: Row[Any], last_call: tuple[float, bool] | None) -> ConnectionStatus:
     if row.auth_state == "reauth_needed":
         return "reauth_needed"
     tested = (row.last_tested_at, bool(row.last_test_ok)) if row.last_tested_at is not None else None
@@ -961,7 +1056,7 @@ def _role(value: str) -> Role:
     return value  # type: ignore[return-value]
 
 
-def _call_record(row: ApiCallRow, connection: str) -> ApiCallRecord:
+def _call_record(row: Row[Any], connection: str) -> ApiCallRecord:
     return ApiCallRecord(
         at=row.at,
         connection=connection,
@@ -979,7 +1074,7 @@ def _call_record(row: ApiCallRow, connection: str) -> ApiCallRecord:
     )
 
 
-def _run_info(row: RunRow, workspace: str) -> RunInfo:
+def _run_info(row: Row[Any], workspace: str) -> RunInfo:
     return RunInfo(
         id=row.id,
         workspace=workspace,

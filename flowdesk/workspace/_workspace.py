@@ -441,10 +441,7 @@ class Workspace(HookServices, AuthServices, MemberServices):
     @requires("editor", "validating flows")
     def connection_map(self) -> dict[str, set[str]]:
         """Connection name → entity names, for validating what flows refer to."""
-        return {
-            info.name: {e.name for e in self.get_connection(info.name, secrets=False).entities}
-            for info in self.list_connections()
-        }
+        return self.store.entity_names(self.name)
 
     @requires("editor", "validating flows")
     def validate_flow(self, data: Mapping[str, Any] | Flow) -> Flow:

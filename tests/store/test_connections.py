@@ -324,3 +324,13 @@ def test_remove_entity(store):
     assert [e.name for e in store.get_connection(WS, "crm").entities] == ["a", "c"]
     with pytest.raises(NotFoundError, match="no entity 'b'"):
         store.remove_entity(WS, "crm", "b")
+
+
+def test_entity_names_list_every_connection_and_its_entities_only(store) -> None:
+    store.add_connection(WS, connection("crm", entities=[{"name": "customers", "path": "/c"},
+                                                         {"name": "orders", "path": "/o"}]))  # fmt: skip
+    store.add_connection(WS, connection("bare"))
+    store.ensure_workspace("Other")
+    store.add_connection("Other", connection("elsewhere", entities=[{"name": "x", "path": "/x"}]))
+    store.record_api_calls(WS, [ApiCallMade(connection="crm", method="GET", url=f"{BASE}/c", status=200, duration_ms=5)])
+    assert store.entity_names(WS) == {"crm": {"customers", "orders"}, "bare": set()}

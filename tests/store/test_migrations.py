@@ -16,7 +16,7 @@ from sqlalchemy import Column, MetaData, String
 from flowdesk.model.errors import OperationalError
 from flowdesk.store import DB_FILENAME
 from flowdesk.store._migrate import HEAD_REVISION, MIGRATIONS_DIR
-from flowdesk.store._schema import Base
+from flowdesk.store._schema import metadata
 
 from .conftest import WS
 from .helpers import connection, secret
@@ -63,14 +63,14 @@ def test_opening_the_same_file_again_keeps_everything(open_store, data_dir):
 def test_migrations_build_exactly_the_schema_the_code_declares(store):
     with store._engine.connect() as raw:
         context = MigrationContext.configure(raw, opts={"compare_type": True})
-        differences = compare_metadata(context, Base.metadata)
+        differences = compare_metadata(context, metadata)
 
-    assert differences == [], "the models in _schema.py changed without a migration under migrations/versions"
+    assert differences == [], "the tables in _schema.py changed without a migration under migrations/versions"
 
 
 def test_the_schema_comparison_would_notice_a_model_change_without_a_migration(store):
-    changed = MetaData(naming_convention=Base.metadata.naming_convention)
-    for table in Base.metadata.tables.values():
+    changed = MetaData(naming_convention=metadata.naming_convention)
+    for table in metadata.tables.values():
         table.to_metadata(changed)
     changed.tables["connections"].append_column(Column("colour", String(20), nullable=True))
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from flowdesk.store._schema import Base
+from flowdesk.store._schema import metadata
 
 
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things: recreate-and-copy instead
         compare_type=True,
     )
