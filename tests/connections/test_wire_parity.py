@@ -132,3 +132,19 @@ async def test_connection_headers_are_sent_and_call_headers_win(base) -> None:
     assert (await _both(connection, method="GET", path="/echo"))["custom"] == "from-connection"
     answer = await _both(connection, method="GET", path="/echo", headers={"X-Custom": "from-call"})
     assert answer["custom"] == "from-call"
+
+
+async def test_secrets_stay_out_of_events_and_errors_on_both_wires(base) -> None:
+    from flowdesk.model.errors import HttpStatusError
+
+    connection = Connection(name="echo", base_url=base, auth={"type": "api_key", "location": "query", "name": "key",
+                                                              "key": "s3cret-k3y"})  # fmt: skip
+    for transport in (None, httpx.AsyncHTTPTransport()):
+        events: list[Any] = []
+        async with ConnectionClient(connection, transport=transport, on_event=events.append) as client:
+            await client.send(None, method="GET", path="/echo")
+            with pytest.raises(HttpStatusError) as failed:
+                await client.send(None, method="GET", path="/missing")
+        assert len(events) == 2
+        assert all("s3cret" not in event.model_dump_json() for event in events)
+        assert "s3cret" not in str(failed.value) and "s3cret" not in (failed.value.hint or "")
