@@ -2,6 +2,6 @@
 
 import sys
 
-from flowdesk.cli import main
+from flowdesk.cli import console_main
 
-sys.exit(main())
+sys.exit(console_main())

@@ -3,8 +3,8 @@
 import multiprocessing
 import sys
 
-from flowdesk.cli import main
+from flowdesk.cli import console_main
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()
-    sys.exit(main())
+    sys.exit(console_main())

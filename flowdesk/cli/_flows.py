@@ -144,9 +144,8 @@ async def _run(args: argparse.Namespace, variables: dict[str, Any]) -> int:
     try:
         flow = _load_flow(ws, args.flow)
         display.flow = flow.name
-        # What is loaded by now (modules, the store, the flow) lives until the process ends: frozen, the
-        # garbage collector stops walking it on every full collection during the run (~30-60 ms a run here).
-        gc.freeze()
+        if args.owns_process:  # what is loaded by now lives until the process ends: see cli.main
+            gc.freeze()
         task = asyncio.current_task()
         assert task is not None
         try:

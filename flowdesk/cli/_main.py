@@ -71,8 +71,20 @@ def _register_optional(commands: argparse._SubParsersAction[_Parser]) -> None:
         module.register(commands)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``flowdesk`` command."""
+def console_main() -> int:
+    """The ``flowdesk`` command as a process of its own (the console script, ``python -m flowdesk``, the frozen
+    app): :func:`main`, allowed what only a process that ends right after the command may do."""
+    return main(owns_process=True)
+
+
+def main(argv: Sequence[str] | None = None, *, owns_process: bool = False) -> int:
+    """Run one command (``argv``, default ``sys.argv[1:]``) and return its exit status.
+
+    ``owns_process``: nothing else runs in this process after the command (not so for a test calling this), so
+    objects alive at the end, and those loaded before a flow run, are frozen out of the garbage collector
+    (``gc.freeze()``): tearing SQLAlchemy's and pydantic's object graphs down at exit took ~80 ms of every
+    command, and full collections walking every module cost a run 30-60 ms.
+    """
     _tolerate_narrow_stdout()
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -82,13 +94,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_self_test()
     if args.data_dir is None and os.environ.get("FLOWDESK_DATA_DIR"):
         args.data_dir = Path(os.environ["FLOWDESK_DATA_DIR"])
+    args.owns_process = owns_process
     try:
         return _dispatch(args.handler, args)
     finally:
-        # The process ends next: tearing down SQLAlchemy's and pydantic's object graphs through the garbage
-        # collector took ~80 ms of every command here; frozen objects are left to the OS instead (exit
-        # handlers and finalizers still run).
-        gc.freeze()
+        if owns_process:  # frozen objects are left to the OS at exit (exit handlers and finalizers still run)
+            gc.freeze()
 
 
 def _dispatch(handler: Handler, args: argparse.Namespace) -> int:
