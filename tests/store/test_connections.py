@@ -332,5 +332,6 @@ def test_entity_names_list_every_connection_and_its_entities_only(store) -> None
     store.add_connection(WS, connection("bare"))
     store.ensure_workspace("Other")
     store.add_connection("Other", connection("elsewhere", entities=[{"name": "x", "path": "/x"}]))
-    store.record_api_calls(WS, [ApiCallMade(connection="crm", method="GET", url=f"{BASE}/c", status=200, duration_ms=5)])
+    call = ApiCallMade(connection="crm", method="GET", url=f"{BASE}/c", status=200, duration_ms=5)
+    store.record_api_calls(WS, [call])
     assert store.entity_names(WS) == {"crm": {"customers", "orders"}, "bare": set()}
