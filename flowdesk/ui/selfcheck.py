@@ -36,6 +36,9 @@ def self_check(data_dir: Path) -> str:
         raise RuntimeError("the app icon cannot be rendered: QtSvg is missing")
 
     folder = data_dir / "window-check"  # a workspace of its own: the window draws, nothing else starts
+    # Closing the check's window must not quit the application while its shutdown is still being awaited
+    # (Qt would end the loop under the coroutine: "Event loop stopped before Future completed").
+    app.setQuitOnLastWindowClosed(False)
 
     async def render() -> int:
         ws = Workspace.open(folder, "Default", user="self-test", master_password=lambda: PASSWORD)
