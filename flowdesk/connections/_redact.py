@@ -49,20 +49,28 @@ def redact_url(url: str, extra_names: Iterable[str] = ()) -> str:
     if "?" not in url and "@" not in url:
         return url  # the common case costs one scan
     names = _names(frozenset(n.lower() for n in extra_names)) if extra_names else SECRET_QUERY_NAMES
+    if "@" not in url and "#" not in url:  # only the query can hold a secret: leave the rest untouched
+        base, _, query = url.partition("?")
+        masked = _mask_query(query, names)
+        return url if masked is query else f"{base}?{masked}"
     try:
         parts = urlsplit(url)
     except ValueError:
         return url.split("?", 1)[0] + ("?" + MASK if "?" in url else "")
     netloc = parts.netloc.rpartition("@")[2] if "@" in parts.netloc else parts.netloc
-    query = parts.query
-    if query:
-        pieces = query.split("&")
-        for index, piece in enumerate(pieces):
-            name, sep, _value = piece.partition("=")
-            if sep and unquote_plus(name).lower() in names:
-                pieces[index] = f"{name}={MASK}"
-        query = "&".join(pieces)
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    return urlunsplit((parts.scheme, netloc, parts.path, _mask_query(parts.query, names), parts.fragment))
+
+
+def _mask_query(query: str, names: frozenset[str]) -> str:
+    """``query`` with the values of ``names`` masked; the very same string when nothing is masked."""
+    pieces = query.split("&")
+    changed = False
+    for index, piece in enumerate(pieces):
+        name, sep, _value = piece.partition("=")
+        if sep and unquote_plus(name).lower() in names:
+            pieces[index] = f"{name}={MASK}"
+            changed = True
+    return "&".join(pieces) if changed else query
 
 
 @lru_cache(maxsize=64)

@@ -182,8 +182,8 @@ def build_request(
 
 
 def _join(base_url: str, target: str, query: Mapping[str, Any] | None) -> str:
-    parts = urlsplit(target)
-    if parts.scheme:
+    parts = urlsplit(target) if ":" in target.partition("?")[0] else None  # most paths have no scheme
+    if parts is not None and parts.scheme:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise UserError(f"invalid URL {target!r}: it must start with http:// or https:// and name a host")
         address = target

@@ -6,6 +6,7 @@ process. ``$`` (or an empty path) means the whole document.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -35,9 +36,29 @@ def compile_path(expression: str) -> JSONPath:
         raise InvalidJsonPathError(f"invalid JSONPath {expression!r}: {exc}") from exc
 
 
+_DOTTED = re.compile(r"\$(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
+
+
+@lru_cache(maxsize=1024)
+def _plain_keys(expression: str) -> tuple[str, ...] | None:
+    """The keys of a plain ``$.a.b`` path (the usual data path or cursor path), else ``None``."""
+    return tuple(expression[2:].split(".")) if _DOTTED.fullmatch(expression) else None
+
+
 def find_all(expression: str | None, document: Any) -> list[Any]:
-    """Every value matched by ``expression`` in ``document`` (``[]`` when nothing matches)."""
+    """Every value matched by ``expression`` in ``document`` (``[]`` when nothing matches).
+
+    A plain ``$.a.b`` path is walked directly (what jsonpath-ng would match, at a tenth of the cost: it is
+    looked up on every page of a run).
+    """
     if not expression or expression == "$":
+        return [document]
+    keys = _plain_keys(expression)
+    if keys is not None:
+        for key in keys:
+            if not isinstance(document, dict) or key not in document:
+                return []
+            document = document[key]
         return [document]
     return [match.value for match in compile_path(expression).find(document)]
 

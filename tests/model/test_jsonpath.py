@@ -23,3 +23,16 @@ def test_filters_work_and_paths_are_compiled_once() -> None:
 def test_invalid_path_is_a_user_error_quoting_it() -> None:
     with pytest.raises(InvalidJsonPathError, match=r"'\$\.\[\['"):
         compile_path("$.[[")
+
+
+DOCS = [{"a": {"b": 1}}, {"a": None}, {"a": [{"b": 2}]}, {"a": {"b": None}}, [1, 2], "x", {"a": {"b": [1, 2]}},
+        {"items": [{"id": 1}], "next_cursor": None}, {}, {"a": {"b": {"c": 0}}}, {"a": {"b": False}}]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", ["$.a", "$.a.b", "$.items", "$.next_cursor", "$.a.b.c", "$.missing"])
+def test_plain_dotted_paths_match_what_jsonpath_ng_matches(path) -> None:
+    # plain paths take a direct walk (they are looked up on every page): it must agree with the library
+    from flowdesk.model.jsonpath import compile_path, find_all
+
+    for document in DOCS:
+        assert find_all(path, document) == [m.value for m in compile_path(path).find(document)], document
