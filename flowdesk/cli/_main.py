@@ -95,6 +95,10 @@ def main(argv: Sequence[str] | None = None, *, owns_process: bool = False) -> in
     if args.data_dir is None and os.environ.get("FLOWDESK_DATA_DIR"):
         args.data_dir = Path(os.environ["FLOWDESK_DATA_DIR"])
     args.owns_process = owns_process
+    if owns_process:
+        from flowdesk.cli._common import use_fast_loop
+
+        use_fast_loop()
     try:
         return _dispatch(args.handler, args)
     finally:
