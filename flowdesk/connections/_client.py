@@ -10,7 +10,6 @@ dominated by the server.
 from __future__ import annotations
 
 import asyncio
-import ssl
 import time
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
@@ -32,7 +31,7 @@ from flowdesk.connections._request import UNSET, Outgoing, build_request
 from flowdesk.connections._response import ApiResponse, TestResult, body_text, looks_like_json, parse_body, preview
 from flowdesk.connections._retry import backoff_delay, may_resend, retry_after_delay
 from flowdesk.connections._spool import remove_spooled
-from flowdesk.connections._transport import build_ssl_context, build_transport, default_ssl_context, resolve_proxy
+from flowdesk.connections._transport import build_transport, resolve_proxy, tls_on_demand
 from flowdesk.connections._wire import AiohttpWire, HttpxWire, Received, Spool, Wire, static_auth
 from flowdesk.model.connection import Connection, Entity
 from flowdesk.model.errors import ApiError, FlowdeskError, HttpStatusError, ReauthorizationNeededError, UserError
@@ -116,7 +115,7 @@ class ConnectionClient:
                 default_headers=default_headers,
                 auth=fixed_auth,
                 timeout=connection.timeout,
-                ssl_context=_tls_for(connection),
+                ssl_context=tls_on_demand(connection),
                 proxy=proxy,
             )
         else:
@@ -553,15 +552,6 @@ class ConnectionClient:
     def _report_token_call(self, method: str, url: str, status: int | None, elapsed: float, error: str | None) -> None:
         failed = error or (None if status is not None and status < 400 else f"HTTP {status}")
         self._emit(None, None, method, url, status, elapsed, 1, False, failed, None)
-
-
-def _tls_for(connection: Connection) -> Callable[[], ssl.SSLContext]:
-    """The connection's TLS context, checked now (a bad CA file is reported at once) but, for the default
-    one, loaded on first use: a run against a plain-HTTP API never pays for reading the CA bundle."""
-    if connection.verify_ssl and not connection.ca_bundle and connection.client_cert is None:
-        return default_ssl_context
-    context = build_ssl_context(connection)
-    return lambda: context
 
 
 def _status_text(response: Received) -> str:

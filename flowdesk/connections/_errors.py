@@ -32,15 +32,11 @@ EXCERPT_CHARS = 300
 _BASE_TRANSPORT_EXCEPTIONS: tuple[type[BaseException], ...] = (TimeoutError, ssl.SSLError, ConnectionError)
 
 
-def _aiohttp_loaded() -> bool:
-    """Whether aiohttp is imported: until a wire loads it (on a client's first request), no aiohttp error can
-    exist, and importing it only to name its errors would cost every command ~0.15 s. Likewise httpx."""
-    return "aiohttp" in sys.modules
-
-
-def _httpx() -> Any:
-    """The httpx module if something loaded it (only the httpx wire does), else ``None``."""
-    return sys.modules.get("httpx")
+def _loaded(library: str) -> Any:
+    """``aiohttp`` or ``httpx`` if something imported it, else ``None``: until a wire loads its library (on a
+    client's first request), none of its errors can exist, and importing it only to name them would cost
+    every command up to ~0.15 s."""
+    return sys.modules.get(library)
 
 
 def transport_exceptions() -> tuple[type[BaseException], ...]:
@@ -49,12 +45,11 @@ def transport_exceptions() -> tuple[type[BaseException], ...]:
     For an ``except`` clause, evaluated when an exception propagates: ``except transport_exceptions() as exc``.
     """
     found = _BASE_TRANSPORT_EXCEPTIONS
-    httpx = _httpx()
+    httpx = _loaded("httpx")
     if httpx is not None:
         found = (*found, httpx.TransportError)
-    if _aiohttp_loaded():
-        import aiohttp
-
+    aiohttp = _loaded("aiohttp")
+    if aiohttp is not None:
         found = (*found, aiohttp.ClientError)
     return found
 
@@ -159,7 +154,7 @@ def transport_error(
             ),
         )
     root = _root_aiohttp(exc)
-    httpx = _httpx()
+    httpx = _loaded("httpx")
     if (httpx is not None and isinstance(exc, httpx.ProxyError)) or _is_aiohttp_proxy_error(root):
         return make(
             ConnectFailedError,
@@ -212,7 +207,7 @@ def _phase(exc: BaseException, root: BaseException | None) -> str:
         if isinstance(root, aiohttp.ServerTimeoutError):
             return "timeout"
         return "other"
-    httpx = _httpx()
+    httpx = _loaded("httpx")
     if httpx is not None:
         if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
             return "connect-timeout"
@@ -237,10 +232,9 @@ def _chain(exc: BaseException) -> Iterable[BaseException]:
 def _root_aiohttp(exc: BaseException) -> BaseException | None:
     # httpx_aiohttp maps aiohttp errors coarsely (a server disconnect becomes ConnectTimeout): look at the
     # original to tell them apart.
-    if not _aiohttp_loaded():
+    aiohttp = _loaded("aiohttp")
+    if aiohttp is None:
         return None
-    import aiohttp
-
     return next((e for e in _chain(exc) if isinstance(e, aiohttp.ClientError)), None)
 
 
@@ -262,9 +256,8 @@ def _is_aiohttp_url_error(root: BaseException | None) -> bool:
 
 def _is_tls(exc: BaseException) -> bool:
     tls_errors: tuple[type[BaseException], ...] = (ssl.SSLError, ssl.CertificateError)
-    if _aiohttp_loaded():
-        import aiohttp
-
+    aiohttp = _loaded("aiohttp")
+    if aiohttp is not None:
         tls_errors = (*tls_errors, aiohttp.ClientSSLError)
     for error in _chain(exc):
         if isinstance(error, tls_errors):

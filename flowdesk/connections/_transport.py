@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import ssl
+from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -30,6 +31,23 @@ def default_ssl_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
+def _default_tls(connection: Connection) -> bool:
+    return connection.verify_ssl and not connection.ca_bundle and connection.client_cert is None
+
+
+def tls_on_demand(connection: Connection) -> Callable[[], ssl.SSLContext]:
+    """:func:`build_ssl_context`, checked now (a bad CA file is reported at once) but, for the default context,
+    loaded on first use: a run against a plain-HTTP API never pays for reading the CA bundle.
+
+    Raises:
+        InvalidConfigError: as :func:`build_ssl_context`.
+    """
+    if _default_tls(connection):
+        return default_ssl_context
+    context = build_ssl_context(connection)
+    return lambda: context
+
+
 def build_ssl_context(connection: Connection) -> ssl.SSLContext:
     """The TLS context for a connection: verification on unless ``verify_ssl: false``, plus ``ca_bundle``
     (trusted in addition to the public CAs) and the client certificate.
@@ -38,7 +56,7 @@ def build_ssl_context(connection: Connection) -> ssl.SSLContext:
         InvalidConfigError: the CA bundle or the client certificate cannot be loaded (names the field).
     """
     cert = connection.client_cert
-    if connection.verify_ssl and not connection.ca_bundle and cert is None:
+    if _default_tls(connection):
         return default_ssl_context()
     if connection.verify_ssl:
         context = ssl.create_default_context(cafile=certifi.where())
