@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from flowdesk.cli._common import port_number
+from flowdesk.cli._common import port_number, settle
 from flowdesk.cli._output import note
 
 EXIT_OK = 0
@@ -38,6 +38,7 @@ def cmd_demo_server(args: argparse.Namespace) -> int:
             args.write_connection.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
             note(f"Wrote {args.write_connection}: add it with `flowdesk connection add {args.write_connection}`")
 
+    settle()
     run_demo_server(args.port, config, on_ready=ready)
     return EXIT_OK
 

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flowdesk.cli._common import key_values, open_workspace, run_async
+from flowdesk.cli._common import key_values, open_workspace, run_async, settle
 from flowdesk.cli._output import note, plain, print_json, print_table, when
 from flowdesk.model.errors import NotFoundError
 
@@ -137,15 +137,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 async def _run(args: argparse.Namespace, variables: dict[str, Any]) -> int:
     import asyncio
-    import gc
 
     ws = open_workspace(args)
     display = _Progress(sys.stderr.isatty())
     try:
         flow = _load_flow(ws, args.flow)
         display.flow = flow.name
-        if args.owns_process:  # what is loaded by now lives until the process ends: see cli.main
-            gc.freeze()
+        settle()  # the flow and what it loaded live until the process ends
         task = asyncio.current_task()
         assert task is not None
         try:

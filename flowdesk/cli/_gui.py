@@ -23,16 +23,19 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 
 def run_gui(args: argparse.Namespace) -> int:
     """Open the main window on a qasync loop; imports Qt only here, so other commands start fast."""
-    from flowdesk.cli._common import master_password
+    from flowdesk.cli._common import master_password, settle
     from flowdesk.ui import run_app
 
+    settle()
     return run_app(data_dir=args.data_dir, workspace=args.workspace, user=args.user, master_password=master_password)
 
 
 def run_snapshot(args: argparse.Namespace) -> int:
+    from flowdesk.cli._common import settle
     from flowdesk.cli._output import note
     from flowdesk.ui import save_flow_snapshots, save_snapshots
 
+    settle()
     if args.flow is not None:
         files = save_flow_snapshots(args.flow, args.out, data_dir=args.data_dir)
     else:

@@ -80,25 +80,26 @@ def console_main() -> int:
 def main(argv: Sequence[str] | None = None, *, owns_process: bool = False) -> int:
     """Run one command (``argv``, default ``sys.argv[1:]``) and return its exit status.
 
-    ``owns_process``: nothing else runs in this process after the command (not so for a test calling this), so
-    objects alive at the end, and those loaded before a flow run, are frozen out of the garbage collector
-    (``gc.freeze()``): tearing SQLAlchemy's and pydantic's object graphs down at exit took ~80 ms of every
-    command, and full collections walking every module cost a run 30-60 ms.
+    ``owns_process``: nothing else runs in this process after the command (not so for a test calling this):
+    see ``_common.own_process`` for what that allows. Objects alive at the end are frozen out of the garbage
+    collector (``gc.freeze()``): tearing SQLAlchemy's and pydantic's object graphs down at exit took ~80 ms of
+    every command.
     """
+    if owns_process:
+        from flowdesk.cli._common import own_process
+
+        own_process()
     _tolerate_narrow_stdout()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.self_test:
+        from flowdesk.cli._common import settle
         from flowdesk.cli._selftest import run_self_test
 
+        settle()
         return run_self_test()
     if args.data_dir is None and os.environ.get("FLOWDESK_DATA_DIR"):
         args.data_dir = Path(os.environ["FLOWDESK_DATA_DIR"])
-    args.owns_process = owns_process
-    if owns_process:
-        from flowdesk.cli._common import use_fast_loop
-
-        use_fast_loop()
     try:
         return _dispatch(args.handler, args)
     finally:
