@@ -11,21 +11,20 @@ from __future__ import annotations
 import collections
 import http.client
 import json
-import os
 import select
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.processes import REPO, flowdesk_env, run_flowdesk
+
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
 PEERS = REPO / "benchmarks" / "peers"
 N_ITEMS = 100_000
 N_ORDERS = 2_000
@@ -77,26 +76,15 @@ def flowdesk(
 ) -> Callable[..., subprocess.CompletedProcess[str]]:
     """``python -m flowdesk …`` on a data dir of its own, with the mock's connection added."""
     data = tmp_path_factory.mktemp("peers-data")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOWDESK_", "PYTHON_KEYRING"))}
-    env.update(
-        FLOWDESK_DATA_DIR=str(data),
-        FLOWDESK_MASTER_PASSWORD="benchmark-only-password",
-        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+    env = flowdesk_env(
+        data,
+        master_password="benchmark-only-password",
         NO_PROXY="127.0.0.1,localhost",
         no_proxy="127.0.0.1,localhost",
     )
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [sys.executable, "-m", "flowdesk", *args],
-            env=env,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=120,
-            stdin=subprocess.DEVNULL,
-        )
+        done = run_flowdesk(list(args), env, timeout=120)
         assert done.returncode == 0, f"flowdesk {' '.join(args)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
         return done
 

@@ -7,9 +7,6 @@ Every in-process run is also checked for leaked demo credentials: no command may
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,14 +16,13 @@ import yaml
 
 from flowdesk.cli import main
 from flowdesk.demo import demo_connection_data
+from tests.processes import flowdesk_env, run_flowdesk
 
 DEMO_SECRETS = ("demo-key", "demo-pass", "demo-token", "demo-secret")
 """Every credential a default demo server accepts (DemoConfig's api_key, password, bearer_token, client_secret)."""
 
 FAST_RETRY = {"count": 3, "backoff_s": 0.01, "max_backoff_s": 5.0}
 """Retries that do not make a test wait (the default backoff is 1 s, 2 s, 4 s)."""
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -154,27 +150,7 @@ def flowdesk_process(data_dir: Path):  # type: ignore[no-untyped-def]
     """Run ``python -m flowdesk …`` as a real process on ``data_dir`` (vault with a master password)."""
 
     def run(*args: str, master_password: str = "correct horse battery staple", **extra_env: str) -> Result:
-        env = {key: value for key, value in os.environ.items() if not key.startswith(("FLOWDESK_", "PYTHON_KEYRING"))}
-        env.update(
-            {
-                "FLOWDESK_DATA_DIR": str(data_dir),
-                "FLOWDESK_MASTER_PASSWORD": master_password,
-                # never the OS keychain: without a usable backend the data key goes to the vault file
-                "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-                "PYTHONPATH": str(REPO),
-                **extra_env,
-            }
-        )
-        done = subprocess.run(
-            [sys.executable, "-m", "flowdesk", *args],
-            env=env,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=60,
-            stdin=subprocess.DEVNULL,
-        )
+        done = run_flowdesk(list(args), flowdesk_env(data_dir, master_password=master_password, **extra_env))
         return Result(done.returncode, done.stdout, done.stderr)
 
     return run

@@ -6,9 +6,6 @@ serving the loopback redirect meanwhile); one test drives a real ``python -m flo
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import webbrowser
 from typing import Any
@@ -16,7 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import REPO, files_containing, issued_tokens
+from tests.processes import flowdesk_env, start_flowdesk
+
+from .conftest import files_containing, issued_tokens
 
 
 def user_connection(server: Any, name: str = "crm") -> dict[str, Any]:
@@ -188,23 +187,9 @@ def test_headless_authorize_in_a_real_process(flowdesk_process, oauth_server, wr
     """What a person on a server does: run the command, open the printed URL elsewhere, wait for the account."""
     path = write_file(user_connection(oauth_server))
     assert flowdesk_process("connection", "add", str(path)).code == 0
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("FLOWDESK_", "PYTHON_KEYRING"))}
-    env.update(
-        {
-            "FLOWDESK_DATA_DIR": str(data_dir),
-            "FLOWDESK_MASTER_PASSWORD": "correct horse battery staple",
-            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-            "PYTHONPATH": str(REPO),
-        }
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flowdesk", "connection", "authorize", "crm", "--no-browser", "--timeout", "30"],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
+    process = start_flowdesk(
+        ["connection", "authorize", "crm", "--no-browser", "--timeout", "30"],
+        flowdesk_env(data_dir, master_password="correct horse battery staple"),
     )
     try:
         assert process.stdout is not None

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from flowdesk.cli._main import build_parser
-from tests.cli.conftest import REPO
+from tests.processes import flowdesk_env, run_python
 
 PROBE = """
 import json, sys
@@ -69,24 +66,7 @@ def _loaded(data_dir: Path, tmp_path: Path, *args: str) -> dict[str, Any]:
     """Run ``flowdesk ARGS`` in a fresh interpreter (no master password, no keychain); its exit code and
     every module it had loaded by the end."""
     out = tmp_path / "probe.json"
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("FLOWDESK_", "PYTHON_KEYRING"))}
-    env.update(
-        {
-            "FLOWDESK_DATA_DIR": str(data_dir),
-            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-            "PYTHONPATH": str(REPO),
-        }
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, str(out), *args],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+    done = run_python(["-c", PROBE, str(out), *args], flowdesk_env(data_dir))
     assert done.returncode == 0, done.stderr
     result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     result["stdout"], result["stderr"] = done.stdout, done.stderr

@@ -4,10 +4,8 @@ readable in the data dir; the servers as real processes, stopped with SIGTERM li
 from __future__ import annotations
 
 import json
-import os
 import queue
 import signal
-import subprocess
 import sys
 import threading
 import urllib.error
@@ -18,7 +16,8 @@ from typing import Any
 import pytest
 
 from flowdesk.webhooks import sign
-from tests.cli.conftest import REPO, assert_no_secret, files_containing
+from tests.cli.conftest import assert_no_secret, files_containing
+from tests.processes import flowdesk_env, start_flowdesk
 
 SECRET = "whsec-cli-8d2f61aa"
 MASTER_PASSWORD = "master-pw-for-webhooks"
@@ -42,9 +41,18 @@ def scheduled_flow(name: str) -> dict[str, Any]:
         "format": "flowdesk.flow",
         "version": 1,
         "name": name,
-        "nodes": [{"id": "tick", "type": "trigger",
-                   "config": {"kind": "schedule", "cron": "0 9 * * MON-FRI", "timezone": "Europe/Berlin",
-                              "catch_up": True}}],
+        "nodes": [
+            {
+                "id": "tick",
+                "type": "trigger",
+                "config": {
+                    "kind": "schedule",
+                    "cron": "0 9 * * MON-FRI",
+                    "timezone": "Europe/Berlin",
+                    "catch_up": True,
+                },
+            }
+        ],
         "edges": [],
     }
 
@@ -96,7 +104,10 @@ def test_schedule_list_shows_next_fire_times(cli, write_file):
     assert listed.code == 0
     (entry,) = listed.json()
     assert (entry["flow"], entry["node_id"], entry["cron"], entry["timezone"]) == (
-        "morning", "tick", "0 9 * * MON-FRI", "Europe/Berlin"
+        "morning",
+        "tick",
+        "0 9 * * MON-FRI",
+        "Europe/Berlin",
     )
     assert entry["catch_up"] is True and entry["last_fired_at"] is None
     assert entry["next_at"].endswith(("07:00:00+00:00", "08:00:00+00:00")), "9:00 in Berlin, as UTC"
@@ -110,23 +121,7 @@ class Server:
     """``python -m flowdesk …`` in the background; its output lines arrive on queues (no polling, no sleep)."""
 
     def __init__(self, data_dir: Path, *args: str) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOWDESK_", "PYTHON_KEYRING"))}
-        env.update(
-            FLOWDESK_DATA_DIR=str(data_dir),
-            FLOWDESK_MASTER_PASSWORD=MASTER_PASSWORD,
-            PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
-            PYTHONPATH=str(REPO),
-        )
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "flowdesk", *args],
-            env=env,
-            cwd=REPO,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-        )
+        self.process = start_flowdesk(list(args), flowdesk_env(data_dir, master_password=MASTER_PASSWORD))
         self.out: queue.Queue[str] = queue.Queue()
         self.err: queue.Queue[str] = queue.Queue()
         self.err_lines: list[str] = []
@@ -181,9 +176,7 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
-def test_webhook_serve_prints_urls_starts_flows_and_stops_on_sigterm(
-    flowdesk_process, write_file, data_dir, servers
-):
+def test_webhook_serve_prints_urls_starts_flows_and_stops_on_sigterm(flowdesk_process, write_file, data_dir, servers):
     added = flowdesk_process(
         "webhook", "add", "orders", master_password=MASTER_PASSWORD, FLOWDESK_WEBHOOK_SECRET=SECRET
     )

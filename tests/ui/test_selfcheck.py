@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flowdesk.ui import self_check
+from tests.processes import flowdesk_env, run_flowdesk
 
 
 def test_self_check_renders_the_main_window(qapp, data_dir):
@@ -13,13 +14,6 @@ def test_self_check_renders_the_main_window(qapp, data_dir):
 
 def test_the_self_test_command_passes_in_a_process_of_its_own(tmp_path) -> None:
     """As an installed app runs it: its own QApplication, which quits when its last window closes."""
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "FLOWDESK_DATA_DIR": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-m", "flowdesk", "--self-test"], env=env, capture_output=True, text=True, timeout=120
-    )
+    done = run_flowdesk(["--self-test"], flowdesk_env(tmp_path, QT_QPA_PLATFORM="offscreen"), timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "✓ window" in done.stdout and "self-test passed" in done.stdout
