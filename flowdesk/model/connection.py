@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from flowdesk.model._variants import normalise_variant
-from flowdesk.model.jsonpath import compile_path
+from flowdesk.model.jsonpath import check_path
 
 GENERIC_SERVICES = frozenset({"rest", "odata", "graphql"})
 """Services keyed by name; every other service is a preset allowed once per workspace."""
@@ -479,7 +479,7 @@ def _check_jsonpath(value: str | None) -> str | None:
     if value is None or value in ("", "$"):
         return value
     try:
-        compile_path(value)
+        check_path(value)
     except Exception as exc:
         raise ValueError(str(exc)) from None
     return value

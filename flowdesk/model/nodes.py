@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from flowdesk.model.expressions import ExpressionError, compile_expression
-from flowdesk.model.jsonpath import InvalidJsonPathError, compile_path
+from flowdesk.model.jsonpath import InvalidJsonPathError, check_path
 from flowdesk.model.schedules import CronSchedule, InvalidScheduleError
 
 __all__ = [
@@ -179,7 +179,7 @@ class ApiCallConfig(_Config):
         for target, path in value.items():
             _check_field_name(target)
             try:
-                compile_path(path)
+                check_path(path)
             except InvalidJsonPathError as exc:
                 raise ValueError(f"{target}: {exc.message}") from None
         return value

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from flowdesk.model.jsonpath import InvalidJsonPathError, compile_path, extract_records, find_first
+from flowdesk.model.jsonpath import InvalidJsonPathError, compile_path, extract_records, find_all, find_first
+from tests.processes import run_python
 
 
 def test_records_from_envelopes_and_root_arrays() -> None:
@@ -36,3 +39,36 @@ def test_plain_dotted_paths_match_what_jsonpath_ng_matches(path) -> None:
 
     for document in DOCS:
         assert find_all(path, document) == [m.value for m in compile_path(path).find(document)], document
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["$.a", "$.a.b_c", "$.len", "$.sorted", "$.keys", "$.str", "$.this", "$.parent", "$.where", "$.a.null", "$.x1"],
+)
+def test_a_plain_path_is_accepted_exactly_when_jsonpath_ng_accepts_it(path) -> None:
+    from flowdesk.model.jsonpath import _plain_keys, check_path
+
+    try:
+        compiled = compile_path(path)
+    except InvalidJsonPathError:
+        compiled = None
+    if compiled is None:
+        assert _plain_keys(path) is None  # left to the library, which refuses it
+        with pytest.raises(InvalidJsonPathError):
+            check_path(path)
+    else:
+        check_path(path)
+        for document in DOCS:
+            assert find_all(path, document) == [m.value for m in compiled.find(document)], document
+
+
+def test_checking_plain_paths_does_not_load_jsonpath_ng() -> None:
+    # a connection's data and cursor paths are checked by every command that reads it, a flow run included
+    code = (
+        "import sys; from flowdesk.model.jsonpath import check_path; "
+        "check_path('$.data.items'); check_path('$.next_cursor'); check_path('$'); check_path(None); "
+        "assert 'jsonpath_ng' not in sys.modules; "
+        "check_path('$.items[*].id'); assert 'jsonpath_ng' in sys.modules"
+    )
+    done = run_python(["-c", code], dict(os.environ))
+    assert done.returncode == 0, done.stderr

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from flowdesk.model.expressions import ExpressionError, check_expression
 from flowdesk.model.flow import FlowNode, template_problem
-from flowdesk.model.jsonpath import InvalidJsonPathError, compile_path
+from flowdesk.model.jsonpath import InvalidJsonPathError, check_path
 from flowdesk.model.nodes import NODE_SPECS, NodeSpec
 from flowdesk.model.templating import resolve
 from flowdesk.ui.canvas._commands import RenameNodeCommand, SetConfigCommand, SetDetailsCommand, SetTitleCommand
@@ -723,7 +723,7 @@ def _field_problem(text: str) -> str | None:
 
 def _jsonpath_problem(text: str) -> str | None:
     try:
-        compile_path(text)
+        check_path(text)
     except InvalidJsonPathError as exc:
         return str(exc)
     return None
