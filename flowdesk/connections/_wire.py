@@ -42,14 +42,13 @@ Spool = tuple[int, Path | None]
 
 @dataclass(slots=True)
 class Received:
-    """One answer, read: ``headers`` are case-insensitive; ``url`` is where the request ended up (after
-    redirects); ``links`` maps each ``Link`` relation to an absolute URL."""
+    """One answer, read: ``headers`` are case-insensitive; ``links`` maps each ``Link`` relation to an
+    absolute URL (resolved against where the request ended up, after redirects)."""
 
     status: int
     reason: str
     headers: Mapping[str, str]
     body: ReceivedBody
-    url: str
     charset: str | None
     links: dict[str, str]
 
@@ -147,7 +146,6 @@ class AiohttpWire:
                 reason=response.reason or "",
                 headers=response.headers,
                 body=body,
-                url=str(response.url),
                 charset=response.charset,
                 links=links,
             )
@@ -207,7 +205,6 @@ class HttpxWire:
             reason=response.reason_phrase,
             headers=response.headers,
             body=body,
-            url=str(response.url),
             charset=response.charset_encoding,
             links=links,
         )

