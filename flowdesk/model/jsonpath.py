@@ -36,17 +36,17 @@ def compile_path(expression: str) -> JSONPath:
         raise InvalidJsonPathError(f"invalid JSONPath {expression!r}: {exc}") from exc
 
 
-def check_path(expression: str | None) -> None:
-    """Check that ``expression`` is valid JSONPath.
+def check_path(expression: str) -> None:
+    """Check that ``expression`` is valid JSONPath, as :func:`compile_path` would (an empty one is not).
 
-    A plain ``$.a.b`` path is valid as it stands and is walked without jsonpath-ng (see :func:`find_all`), so
-    checking the usual data and cursor paths does not load the library: importing it and its parser tables
-    cost ~40 ms of every command that reads a connection, a flow run included.
+    ``$`` and a plain ``$.a.b`` path are valid as they stand and are walked without jsonpath-ng (see
+    :func:`find_all`), so checking the usual data and cursor paths does not load the library: importing it and
+    its parser tables cost ~40 ms of every command that reads a connection, a flow run included.
 
     Raises:
         InvalidJsonPathError: the expression is not valid JSONPath; the message quotes it.
     """
-    if not expression or expression == "$" or _plain_keys(expression) is not None:
+    if expression == "$" or _plain_keys(expression) is not None:
         return
     compile_path(expression)
 

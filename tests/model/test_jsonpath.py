@@ -66,9 +66,19 @@ def test_checking_plain_paths_does_not_load_jsonpath_ng() -> None:
     # a connection's data and cursor paths are checked by every command that reads it, a flow run included
     code = (
         "import sys; from flowdesk.model.jsonpath import check_path; "
-        "check_path('$.data.items'); check_path('$.next_cursor'); check_path('$'); check_path(None); "
+        "check_path('$.data.items'); check_path('$.next_cursor'); check_path('$'); "
         "assert 'jsonpath_ng' not in sys.modules; "
         "check_path('$.items[*].id'); assert 'jsonpath_ng' in sys.modules"
     )
     done = run_python(["-c", code], dict(os.environ))
     assert done.returncode == 0, done.stderr
+
+
+def test_checking_refuses_what_compiling_refuses_even_an_empty_path() -> None:
+    from flowdesk.model.jsonpath import check_path
+
+    for path in ("", "$.[[", "$.where"):
+        with pytest.raises(InvalidJsonPathError):
+            compile_path(path)
+        with pytest.raises(InvalidJsonPathError):
+            check_path(path)
